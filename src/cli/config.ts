@@ -1,0 +1,56 @@
+// The process configuration: API.md's environment variables plus the exchange's own, with defaults that
+// make `npm start` work on a fresh machine with nothing else installed.
+import { DEFAULT_INSTRUMENTS } from '../config/default-instruments.ts';
+import { DEFAULT_ENGINE_SETTINGS, type EngineConfig } from '../engine/index.ts';
+import { DEFAULT_GATEWAY_SETTINGS, type GatewaySettings } from '../gateway/http/context.ts';
+import { parseIpList } from '../gateway/common/index.ts';
+import { resolve } from 'node:path';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** From EXCHANGE_ADMIN_TOKEN; when unset, generated once and kept in the data directory. */
+  adminToken: string | undefined;
+  engine: EngineConfig;
+  gateway: Omit<GatewaySettings, 'adminToken'>;
+  fsync: boolean;
+  snapshotEveryCommands: number;
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const gateway = { ...DEFAULT_GATEWAY_SETTINGS };
+  gateway.bodyLimitBytes = intFromEnv(env, 'EXCHANGE_BODY_LIMIT_BYTES', gateway.bodyLimitBytes, 256, 16 * 1024 * 1024);
+  gateway.perKeyRatePerSecond = intFromEnv(env, 'EXCHANGE_RATE_PER_KEY', gateway.perKeyRatePerSecond, 1, 10_000_000);
+  gateway.perKeyBurst = intFromEnv(env, 'EXCHANGE_BURST_PER_KEY', Math.max(gateway.perKeyBurst, gateway.perKeyRatePerSecond), 1, 10_000_000);
+  gateway.perIpRatePerSecond = intFromEnv(env, 'EXCHANGE_RATE_PER_IP', gateway.perIpRatePerSecond, 1, 10_000_000);
+  gateway.perIpBurst = intFromEnv(env, 'EXCHANGE_BURST_PER_IP', Math.max(gateway.perIpBurst, gateway.perIpRatePerSecond), 1, 10_000_000);
+  gateway.ipAllow = parseIpList(env.EXCHANGE_IP_ALLOW);
+  gateway.ipDeny = parseIpList(env.EXCHANGE_IP_DENY);
+  const engine: EngineConfig = {
+    ...DEFAULT_ENGINE_SETTINGS,
+    instruments: DEFAULT_INSTRUMENTS,
+    makerFeeBps: intFromEnv(env, 'EXCHANGE_MAKER_FEE_BPS', DEFAULT_ENGINE_SETTINGS.makerFeeBps, 0, 1000),
+    takerFeeBps: intFromEnv(env, 'EXCHANGE_TAKER_FEE_BPS', DEFAULT_ENGINE_SETTINGS.takerFeeBps, 0, 1000),
+  };
+  return {
+    host: env.HOST || '127.0.0.1',
+    port: intFromEnv(env, 'PORT', 8080, 0, 65_535),
+    dataDir: resolve(env.EXCHANGE_DATA_DIR || './data'),
+    adminToken: env.EXCHANGE_ADMIN_TOKEN || undefined,
+    engine,
+    gateway,
+    fsync: env.EXCHANGE_FSYNC !== '0',
+    snapshotEveryCommands: intFromEnv(env, 'EXCHANGE_SNAPSHOT_EVERY', 100_000, 0, 1_000_000_000),
+  };
+}

@@ -1,0 +1,60 @@
+// Wires the real adapters together: system clock, file journal, the node, the HTTP gateway, metrics.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { buildHttpApp } from '../gateway/http/app.ts';
+import { SymbolTable } from '../gateway/http/symbols.ts';
+import { ExchangeNode } from '../node/index.ts';
+import { Metrics } from '../ops/index.ts';
+import { systemClock } from '../sequencer/index.ts';
+import { resolveAdminToken } from './admin-token.ts';
+import type { ServerConfig } from './config.ts';
+
+export interface RunningServer {
+  node: ExchangeNode;
+  app: FastifyInstance;
+  url: string;
+  adminTokenSource: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig, log: (message: string) => void): Promise<RunningServer> {
+  const { token, source } = await resolveAdminToken(config.dataDir, config.adminToken);
+  const metrics = new Metrics();
+  const node = await ExchangeNode.start({
+    dataDir: config.dataDir,
+    engineConfig: config.engine,
+    clock: systemClock,
+    log,
+    snapshotEveryCommands: config.snapshotEveryCommands,
+    fsync: config.fsync,
+  });
+  node.setJournalBatchHook((records, _bytes, fsyncMicros) => {
+    metrics.batchRecords.observe(records);
+    metrics.fsyncSeconds.observe(fsyncMicros / 1e6);
+  });
+  await node.openSessionIfClosed();
+  const app = buildHttpApp({
+    node,
+    symbols: new SymbolTable(config.engine.instruments),
+    metrics,
+    clock: systemClock,
+    settings: { ...config.gateway, adminToken: token },
+    newCredentials: () => ({ apiKey: randomBytes(16).toString('hex'), apiSecret: randomBytes(32).toString('hex') }),
+  });
+  app.server.on('connection', (socket) => {
+    metrics.connections.inc();
+    socket.on('close', () => metrics.connections.dec());
+  });
+  const url = await app.listen({ host: config.host, port: config.port });
+  let closing: Promise<void> | null = null;
+  return {
+    node,
+    app,
+    url,
+    adminTokenSource: source,
+    close: () => (closing ??= (async () => {
+      await app.close();
+      await node.close();
+    })()),
+  };
+}

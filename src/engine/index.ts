@@ -1,0 +1,9 @@
+// The core's one public entry: a pure, deterministic state machine. Commands in, events out.
+export * from './types.ts';
+export type { EngineConfig, InstrumentConfig } from './config.ts';
+export { DEFAULT_ENGINE_SETTINGS, validateEngineConfig, ConfigError } from './config.ts';
+export type { StateDump, SymbolDump, AccountDump, OrderDump, BalanceDump, ClientOrderDump, IdempotencyKeyDump } from './dump.ts';
+export { stateHash } from './hash.ts';
+export { Engine } from './engine.ts';
+export { CollectingSink, NullSink } from './sinks.ts';
+export { InvariantError } from './invariants.ts';

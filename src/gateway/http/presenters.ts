@@ -1,0 +1,72 @@
+// Read models to API JSON: decimal strings for money, integers for quantities, strings for ids.
+import { OrderType, Side, TimeInForce } from '../../engine/index.ts';
+import { type ExecutionRecord, isOpen, type OrderRecord, statusOf, type BalanceView } from '../../views/index.ts';
+import { formatCents } from '../common/index.ts';
+import type { SymbolTable } from './symbols.ts';
+
+export const SIDE_NAMES = ['buy', 'sell'] as const;
+export const ORDER_TYPE_NAMES = ['limit', 'market'] as const;
+export const TIF_NAMES = ['GTC', 'DAY', 'IOC', 'FOK'] as const;
+
+export const sideOf = (name: string): Side => (name === 'buy' ? Side.Buy : Side.Sell);
+export const orderTypeOf = (name: string): OrderType => (name === 'market' ? OrderType.Market : OrderType.Limit);
+export const timeInForceOf = (name: string): TimeInForce => TimeInForce[name as keyof typeof TimeInForce];
+
+/**
+ * A ratio of cents to a quantity as a decimal string with 4 decimals, rounded half up, exactly (integer
+ * arithmetic): the average price of fills.
+ */
+export function formatAverageCents(totalCents: number, quantity: number): string {
+  const tenThousandths = Math.floor((totalCents * 200 + quantity) / (2 * quantity)); // round(total * 100 / quantity)
+  const whole = Math.floor(tenThousandths / 10_000);
+  const fraction = String(tenThousandths % 10_000).padStart(4, '0');
+  return `${whole}.${fraction}`;
+}
+
+export function presentOrder(order: OrderRecord, symbols: SymbolTable): Record<string, unknown> {
+  return {
+    id: String(order.orderId),
+    clientOrderId: order.clientOrderId === '' ? null : order.clientOrderId,
+    symbol: symbols.name(order.symbolId),
+    side: SIDE_NAMES[order.side],
+    orderType: ORDER_TYPE_NAMES[order.orderType],
+    price: order.orderType === OrderType.Limit ? formatCents(order.priceCents) : null,
+    quantity: order.quantity,
+    timeInForce: TIF_NAMES[order.timeInForce],
+    postOnly: order.postOnly,
+    creationTime: order.creationTimeMs,
+    filledQuantity: order.filledQuantity,
+    remainingQuantity: isOpen(order) ? order.quantity - order.filledQuantity : 0,
+    status: statusOf(order),
+    averagePrice: order.filledQuantity > 0 ? formatAverageCents(order.filledNotionalCents, order.filledQuantity) : null,
+  };
+}
+
+export function presentExecution(execution: ExecutionRecord, symbols: SymbolTable): Record<string, unknown> {
+  return {
+    id: String(execution.executionId),
+    tradeId: String(execution.tradeId),
+    orderId: String(execution.orderId),
+    symbol: symbols.name(execution.symbolId),
+    side: SIDE_NAMES[execution.side],
+    price: formatCents(execution.priceCents),
+    orderType: ORDER_TYPE_NAMES[execution.orderType],
+    quantity: execution.quantity,
+    fee: formatCents(execution.feeCents),
+    liquidity: execution.isMaker ? 'maker' : 'taker',
+    time: execution.timeMs,
+  };
+}
+
+export function presentWallet(accountId: number, balances: BalanceView[], symbols: SymbolTable): Record<string, unknown> {
+  // Cash is always listed, even at zero, so a client can rely on the USD line.
+  const withCash = balances.some((b) => b.asset === 0) ? balances : [{ asset: 0, available: 0, held: 0 }, ...balances];
+  return {
+    accountId: String(accountId),
+    balances: withCash.map((balance) => ({
+      asset: symbols.assetName(balance.asset),
+      available: balance.asset === 0 ? formatCents(balance.available) : balance.available,
+      held: balance.asset === 0 ? formatCents(balance.held) : balance.held,
+    })),
+  };
+}

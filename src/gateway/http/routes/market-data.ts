@@ -1,0 +1,89 @@
+// Public market data snapshots, from the market view (built from released events only).
+import type { FastifyInstance } from 'fastify';
+import { Side, SymbolStatus } from '../../../engine/index.ts';
+import type { Resolution } from '../../../views/index.ts';
+import { formatCents } from '../../common/index.ts';
+import type { GatewayContext } from '../context.ts';
+import { SIDE_NAMES } from '../presenters.ts';
+import { schemas } from '../schemas.ts';
+
+export function registerMarketDataRoutes(app: FastifyInstance, context: GatewayContext): void {
+  const { node, symbols } = context;
+  const market = node.market;
+
+  app.get('/v1/symbols', async () => {
+    const statuses = node.symbolStatuses();
+    return {
+      symbols: symbols.instruments.map((instrument, symbolId) => ({
+        symbol: instrument.symbol,
+        name: instrument.name,
+        tickSize: formatCents(instrument.tickCents),
+        maxOrderQuantity: instrument.maxOrderQuantity,
+        referencePrice: formatCents(instrument.referencePriceCents),
+        priceBandPercent: instrument.priceBandPercent,
+        status: statuses[symbolId] === SymbolStatus.Halted ? 'halted' : 'trading',
+        lastPrice: market.lastPriceCents(symbolId) > 0 ? formatCents(market.lastPriceCents(symbolId)) : null,
+      })),
+    };
+  });
+
+  app.get('/v1/marketdata/orderBook/L2', { schema: { querystring: schemas.l2Query } }, async (request) => {
+    const { symbol, depth } = request.query as { symbol: string; depth: number };
+    const symbolId = symbols.id(symbol);
+    const levels = (side: Side): Array<[string, number]> =>
+      market.depth(symbolId, side, depth).map(([price, quantity]) => [formatCents(price), quantity]);
+    return { symbol, sequence: market.bookVersion(symbolId), bids: levels(Side.Buy), asks: levels(Side.Sell) };
+  });
+
+  app.get('/v1/marketdata/orderBook/L3', { schema: { querystring: schemas.symbolQuery } }, async (request) => {
+    const { symbol } = request.query as { symbol: string };
+    const symbolId = symbols.id(symbol);
+    const orders = (side: Side): Array<{ orderId: string; price: string; quantity: number }> =>
+      market.orders(symbolId, side).map((o) => ({ orderId: String(o.orderId), price: formatCents(o.priceCents), quantity: o.quantity }));
+    return { symbol, sequence: market.bookVersion(symbolId), bids: orders(Side.Buy), asks: orders(Side.Sell) };
+  });
+
+  app.get('/v1/marketdata/trades', { schema: { querystring: schemas.tradesQuery } }, async (request) => {
+    const { symbol, limit } = request.query as { symbol: string; limit: number };
+    const symbolId = symbols.id(symbol);
+    return {
+      symbol,
+      trades: market.recentTrades(symbolId, limit).map((trade) => ({
+        tradeId: String(trade.tradeId), price: formatCents(trade.priceCents), quantity: trade.quantity,
+        aggressorSide: SIDE_NAMES[trade.aggressorSide], time: trade.timeMs,
+      })),
+    };
+  });
+
+  app.get('/v1/marketdata/ticker', { schema: { querystring: schemas.symbolQuery } }, async (request) => {
+    const { symbol } = request.query as { symbol: string };
+    const symbolId = symbols.id(symbol);
+    const [bid] = market.depth(symbolId, Side.Buy, 1);
+    const [ask] = market.depth(symbolId, Side.Sell, 1);
+    const last = market.lastPriceCents(symbolId);
+    return {
+      symbol,
+      bidPrice: bid ? formatCents(bid[0]) : null,
+      bidQuantity: bid ? bid[1] : 0,
+      askPrice: ask ? formatCents(ask[0]) : null,
+      askQuantity: ask ? ask[1] : 0,
+      lastPrice: last > 0 ? formatCents(last) : null,
+      volume: market.dayVolume(symbolId),
+      sequence: market.bookVersion(symbolId),
+    };
+  });
+
+  app.get('/v1/marketdata/candles', { schema: { querystring: schemas.candlesQuery } }, async (request) => {
+    const query = request.query as { symbol: string; resolution: Resolution; startTime?: number; endTime?: number };
+    const symbolId = symbols.id(query.symbol);
+    const candles = market.candles(symbolId, query.resolution, query.startTime ?? 0, query.endTime ?? Number.MAX_SAFE_INTEGER);
+    return {
+      symbol: query.symbol,
+      resolution: query.resolution,
+      candles: candles.map((c) => ({
+        time: c.timeMs, open: formatCents(c.openCents), high: formatCents(c.highCents), low: formatCents(c.lowCents),
+        close: formatCents(c.closeCents), volume: c.volume,
+      })),
+    };
+  });
+}

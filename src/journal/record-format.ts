@@ -1,0 +1,73 @@
+// On-disk layout of journal records and segment file names.
+//
+// Record = 16-byte header + payload:
+//   [u32 LE payload length][u32 LE CRC-32 of (8 sequence bytes + payload)][u64 LE sequence][payload]
+// The sequence bytes sit right before the payload, so one CRC covers both and a record copied to the wrong
+// place (or a sequence rewritten) fails the check.
+import { crc32 } from './crc.ts';
+
+export const RECORD_HEADER_BYTES = 16;
+export const SEGMENT_SUFFIX = '.seg';
+/** Largest payload a record may carry. Commands are far smaller; the bound lets recovery tell a plausible
+ *  record length from garbage, and append() enforces it so that everything written can be read back. */
+export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+const SEQUENCE_DIGITS = 20;
+const TWO_POW_32 = 4_294_967_296;
+/** Sequences are JS numbers, so they must stay below 2^53; the high word of the u64 is at most this. */
+const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
+
+// Scratch for the 8 sequence bytes fed to the CRC, so encoding a record allocates nothing.
+const sequenceScratch = Buffer.alloc(8);
+
+/** `<firstSequence padded to 20 digits>.seg`: lexical order equals numeric order. */
+export function segmentFileName(firstSequence: number): string {
+  return `${String(firstSequence).padStart(SEQUENCE_DIGITS, '0')}${SEGMENT_SUFFIX}`;
+}
+
+/** The first sequence a segment file name announces, or null if the name is not a segment name. */
+export function parseSegmentFileName(name: string): number | null {
+  if (!name.endsWith(SEGMENT_SUFFIX)) return null;
+  const digits = name.slice(0, -SEGMENT_SUFFIX.length);
+  if (digits.length !== SEQUENCE_DIGITS || !/^\d+$/.test(digits)) return null;
+  const value = Number(digits);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+export function recordBytes(payloadBytes: number): number {
+  return RECORD_HEADER_BYTES + payloadBytes;
+}
+
+/** Writes one record at `offset` of `target` (which must have room) and returns the offset after it. */
+export function writeRecord(target: Buffer, offset: number, sequence: number, payload: Uint8Array): number {
+  const low = sequence >>> 0; // ToUint32 is sequence mod 2^32, exact for every safe integer
+  const high = Math.floor(sequence / TWO_POW_32);
+  sequenceScratch.writeUInt32LE(low, 0);
+  sequenceScratch.writeUInt32LE(high, 4);
+  const crc = crc32(payload, crc32(sequenceScratch));
+  target.writeUInt32LE(payload.byteLength, offset);
+  target.writeUInt32LE(crc, offset + 4);
+  target.writeUInt32LE(low, offset + 8);
+  target.writeUInt32LE(high, offset + 12);
+  target.set(payload, offset + RECORD_HEADER_BYTES);
+  return offset + RECORD_HEADER_BYTES + payload.byteLength;
+}
+
+/** One encoded record in a fresh buffer (tools and tests; the writer encodes in place). */
+export function encodeRecord(sequence: number, payload: Uint8Array): Buffer {
+  const buffer = Buffer.allocUnsafe(recordBytes(payload.byteLength));
+  writeRecord(buffer, 0, sequence, payload);
+  return buffer;
+}
+
+/** The sequence stored in the header at `offset`; NaN if it is beyond 2^53 (only garbage can be). */
+export function readSequence(source: Buffer, offset: number): number {
+  const low = source.readUInt32LE(offset + 8);
+  const high = source.readUInt32LE(offset + 12);
+  return high > MAX_SAFE_HIGH_WORD ? Number.NaN : high * TWO_POW_32 + low;
+}
+
+/** Whether the CRC stored in the header at `offset` matches the sequence bytes and `payloadBytes` of payload. */
+export function recordCrcMatches(source: Buffer, offset: number, payloadBytes: number): boolean {
+  const stored = source.readUInt32LE(offset + 4);
+  return crc32(source.subarray(offset + 8, offset + RECORD_HEADER_BYTES + payloadBytes)) === stored;
+}

@@ -1,0 +1,189 @@
+// One exchange node: the engine, the sequencer in front of it, the journal and snapshots behind it, and
+// the read models fed by released commands. Recovery = newest valid snapshot + the journal after it.
+import { decodeCommandFromBytes, encodeCommandToBytes } from '../codec/index.ts';
+import { CommandKind, Engine, type EngineConfig, EventKind, stateHash, type StateDump, SymbolStatus } from '../engine/index.ts';
+import { Journal, SnapshotStore } from '../journal/index.ts';
+import { type Clock, CommandEventSink, type Released, Sequencer, type UnstampedCommand } from '../sequencer/index.ts';
+import { AccountDirectory, type AccountEntry, MarketView, OrderStore, type OrdersDump, type SymbolMarketDump, WalletView } from '../views/index.ts';
+import { join } from 'node:path';
+
+export interface NodeOptions {
+  dataDir: string;
+  engineConfig: EngineConfig;
+  clock: Clock;
+  log: (message: string) => void;
+  /** Take a snapshot after this many commands (0: only on shutdown). */
+  snapshotEveryCommands: number;
+  fsync: boolean;
+  /** Journal segment size. */
+  segmentBytes?: number;
+}
+
+/** The snapshot file's body: the engine's dump and every read model's, all at one sequence. */
+interface NodeSnapshot {
+  format: 1;
+  sequence: number;
+  engine: StateDump;
+  accounts: AccountEntry[];
+  orders: OrdersDump;
+  market: SymbolMarketDump[];
+}
+
+export class ExchangeNode {
+  readonly accounts = new AccountDirectory();
+  readonly orders = new OrderStore();
+  readonly wallets = new WalletView();
+  readonly market: MarketView;
+  private readonly symbolStatus: SymbolStatus[];
+  private engine!: Engine;
+  private sequencer!: Sequencer;
+  private journal!: Journal;
+  private snapshots!: SnapshotStore;
+  private commandsSinceSnapshot = 0;
+  private snapshotting: Promise<void> | null = null;
+  ready = false;
+
+  private constructor(private readonly options: NodeOptions) {
+    this.market = new MarketView(options.engineConfig.instruments.length);
+    this.symbolStatus = options.engineConfig.instruments.map(() => SymbolStatus.Trading);
+  }
+
+  static async start(options: NodeOptions): Promise<ExchangeNode> {
+    const node = new ExchangeNode(options);
+    await node.recover();
+    return node;
+  }
+
+  private async recover(): Promise<void> {
+    const { dataDir, engineConfig, log } = this.options;
+    this.snapshots = new SnapshotStore(join(dataDir, 'snapshots'), log);
+    const sink = new CommandEventSink();
+    const latest = await this.snapshots.latest();
+    let fromSequence = 0;
+    if (latest) {
+      const snapshot = JSON.parse(new TextDecoder().decode(latest.body)) as NodeSnapshot;
+      this.engine = Engine.restore(engineConfig, snapshot.engine, sink);
+      this.accounts.restore(snapshot.accounts);
+      this.orders.restore(snapshot.orders);
+      this.market.restore(snapshot.market);
+      this.wallets.restore(snapshot.engine.accounts);
+      snapshot.engine.symbols.forEach((symbol) => (this.symbolStatus[symbol.symbolId] = symbol.status));
+      fromSequence = snapshot.sequence;
+      log(`recovery: loaded snapshot at sequence ${fromSequence}`);
+    } else {
+      this.engine = new Engine(engineConfig, sink);
+    }
+    this.journal = await Journal.open({ dir: join(dataDir, 'journal'), log, fsync: this.options.fsync, segmentBytes: this.options.segmentBytes });
+    if (this.journal.lastSequence < fromSequence) {
+      throw new Error(`journal ends at ${this.journal.lastSequence}, before the snapshot at ${fromSequence}: the journal was lost`);
+    }
+    this.sequencer = new Sequencer(this.engine, sink, this.journal, encodeCommandToBytes, this.options.clock);
+    this.sequencer.onRelease((released) => this.applyToViews(released));
+    const replayed = await this.journal.replay(fromSequence, (record) => this.sequencer.replay(decodeCommandFromBytes(record.payload)));
+    log(`recovery: replayed ${replayed} commands from the journal; now at sequence ${this.engine.lastSequence}`);
+    this.ready = true;
+  }
+
+  private applyToViews(released: Released): void {
+    for (const event of released.events) {
+      if (event.kind === EventKind.SymbolStatusChanged) this.symbolStatus[event.symbolId] = event.status;
+    }
+    this.accounts.apply(released);
+    this.orders.apply(released);
+    this.wallets.apply(released);
+    this.market.apply(released);
+  }
+
+  /** Adds a listener for every released command (after the read models have seen it). */
+  onRelease(listener: (released: Released) => void): void {
+    this.sequencer.onRelease(listener);
+  }
+
+  /** Sequences, applies and journals a command; resolves with its events once it is durable. */
+  async submit(command: UnstampedCommand): Promise<Released> {
+    const released = await this.sequencer.submit(command);
+    if (this.options.snapshotEveryCommands > 0 && ++this.commandsSinceSnapshot >= this.options.snapshotEveryCommands) {
+      this.commandsSinceSnapshot = 0;
+      void this.snapshot();
+    }
+    return released;
+  }
+
+  /** Opens the trading session if it is closed (what `npm start` does for a fresh exchange). */
+  async openSessionIfClosed(): Promise<void> {
+    if (!this.engine.sessionOpen) await this.submit({ kind: CommandKind.OpenSession });
+  }
+
+  /** Resting orders on all books (includes commands not yet durable: for gauges only). */
+  get restingOrderCount(): number {
+    return this.engine.restingOrderCount;
+  }
+
+  /** Each symbol's trading status as of the last applied command. */
+  symbolStatuses(): SymbolStatus[] {
+    return this.symbolStatus;
+  }
+
+  get lastSequence(): number {
+    return this.engine.lastSequence;
+  }
+
+  get config(): EngineConfig {
+    return this.engine.config;
+  }
+
+  get journalStats(): Journal['stats'] {
+    return this.journal.stats;
+  }
+
+  setJournalBatchHook(hook: (records: number, bytes: number, fsyncMicros: number) => void): void {
+    this.journal.onBatch = hook;
+  }
+
+  /** The state hash at a point where everything applied is durable (what `replay --verify` must match). */
+  stateHash(): Promise<{ sequence: number; stateHash: string }> {
+    return this.atDurablePoint(() => ({ sequence: this.engine.lastSequence, stateHash: stateHash(this.engine.dump()) }));
+  }
+
+  /**
+   * Runs `capture` when every applied command is durable, holding new commands back meanwhile, so that
+   * what it reads describes exactly one durable sequence.
+   */
+  private async atDurablePoint<T>(capture: () => T): Promise<T> {
+    this.sequencer.pause();
+    try {
+      while (this.sequencer.pendingCount > 0) await this.journal.flush();
+      return capture();
+    } finally {
+      this.sequencer.resume();
+    }
+  }
+
+  /** Writes a snapshot of the engine and the read models at one durable sequence. */
+  snapshot(): Promise<void> {
+    if (!this.snapshotting) {
+      this.snapshotting = this.takeSnapshot().finally(() => (this.snapshotting = null));
+    }
+    return this.snapshotting;
+  }
+
+  private async takeSnapshot(): Promise<void> {
+    const body: NodeSnapshot = await this.atDurablePoint(() => ({
+      format: 1,
+      sequence: this.engine.lastSequence,
+      engine: this.engine.dump(),
+      accounts: this.accounts.dump(),
+      orders: this.orders.dump(),
+      market: this.market.dump(),
+    }));
+    await this.snapshots.write(body.sequence, new TextEncoder().encode(JSON.stringify(body)));
+    this.options.log(`snapshot written at sequence ${body.sequence}`);
+  }
+
+  /** Clean shutdown: finish the batch in flight, snapshot, close the journal. */
+  async close(): Promise<void> {
+    this.ready = false;
+    await this.snapshot();
+    await this.journal.close();
+  }
+}

@@ -1,0 +1,38 @@
+// Prometheus metrics of one process, in their own registry (tests build several apps in one process).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly commands: Counter<'type' | 'result'>;
+  readonly rejects: Counter<'code'>;
+  readonly fsyncSeconds: Histogram;
+  readonly batchRecords: Histogram;
+  readonly orderLatencySeconds: Histogram;
+  readonly httpRequests: Counter<'route' | 'status'>;
+  readonly openOrders: Gauge;
+  readonly connections: Gauge;
+  readonly journalSequence: Gauge;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.commands = new Counter({ name: 'exchange_commands_total', help: 'Commands sequenced, by type and result', labelNames: ['type', 'result'], registers });
+    this.rejects = new Counter({ name: 'exchange_rejects_total', help: 'Rejected commands and requests, by API error code', labelNames: ['code'], registers });
+    this.fsyncSeconds = new Histogram({
+      name: 'exchange_journal_fsync_seconds', help: 'Journal fdatasync latency per batch', registers,
+      buckets: [0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
+    });
+    this.batchRecords = new Histogram({
+      name: 'exchange_journal_batch_records', help: 'Records per group-commit batch', registers,
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
+    });
+    this.orderLatencySeconds = new Histogram({
+      name: 'exchange_order_latency_seconds', help: 'Order entry latency, request received to durable response', registers,
+      buckets: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    });
+    this.httpRequests = new Counter({ name: 'exchange_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers });
+    this.openOrders = new Gauge({ name: 'exchange_open_orders', help: 'Orders resting on the books', registers });
+    this.connections = new Gauge({ name: 'exchange_connections', help: 'Open client connections', registers });
+    this.journalSequence = new Gauge({ name: 'exchange_journal_sequence', help: 'Last durable command sequence', registers });
+  }
+}

@@ -1,0 +1,4 @@
+export { MarketView, DEFAULT_MARKET_LIMITS } from './market-view.ts';
+export type { TradeView, SymbolChange, SymbolMarketDump, MarketLimits, ChangeListener } from './market-view.ts';
+export { RESOLUTIONS, RESOLUTION_NAMES } from './candles.ts';
+export type { Candle, Resolution } from './candles.ts';
