@@ -4,6 +4,7 @@ import { DEFAULT_INSTRUMENTS } from '../config/default-instruments.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineConfig } from '../engine/index.ts';
 import { DEFAULT_GATEWAY_SETTINGS, type GatewaySettings } from '../gateway/http/context.ts';
 import { parseIpList } from '../gateway/common/index.ts';
+import { DEFAULT_WEBSOCKET_SETTINGS, type WebSocketSettings } from '../gateway/ws/ws-gateway.ts';
 import { resolve } from 'node:path';
 
 export interface ServerConfig {
@@ -14,8 +15,11 @@ export interface ServerConfig {
   adminToken: string | undefined;
   engine: EngineConfig;
   gateway: Omit<GatewaySettings, 'adminToken'>;
+  websocket: WebSocketSettings;
   fsync: boolean;
   snapshotEveryCommands: number;
+  /** Candles kept in memory per symbol and resolution; older ones are archived on disk. */
+  candlesInMemory: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -50,7 +54,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     adminToken: env.EXCHANGE_ADMIN_TOKEN || undefined,
     engine,
     gateway,
+    websocket: {
+      ...DEFAULT_WEBSOCKET_SETTINGS,
+      maxBufferedBytes: intFromEnv(env, 'EXCHANGE_WS_MAX_BUFFERED_BYTES', DEFAULT_WEBSOCKET_SETTINGS.maxBufferedBytes, 1024, 1 << 30),
+      heartbeatIntervalMs: intFromEnv(env, 'EXCHANGE_WS_HEARTBEAT_MS', DEFAULT_WEBSOCKET_SETTINGS.heartbeatIntervalMs, 100, 3_600_000),
+    },
     fsync: env.EXCHANGE_FSYNC !== '0',
     snapshotEveryCommands: intFromEnv(env, 'EXCHANGE_SNAPSHOT_EVERY', 100_000, 0, 1_000_000_000),
+    candlesInMemory: intFromEnv(env, 'EXCHANGE_CANDLES_IN_MEMORY', 2_000, 2, 1_000_000),
   };
 }

@@ -6,6 +6,7 @@ import { SymbolTable } from '../gateway/http/symbols.ts';
 import { ExchangeNode } from '../node/index.ts';
 import { Metrics } from '../ops/index.ts';
 import { systemClock } from '../sequencer/index.ts';
+import { DEFAULT_MARKET_LIMITS } from '../views/index.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import type { ServerConfig } from './config.ts';
 
@@ -27,6 +28,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     log,
     snapshotEveryCommands: config.snapshotEveryCommands,
     fsync: config.fsync,
+    marketLimits: { ...DEFAULT_MARKET_LIMITS, candlesPerResolution: config.candlesInMemory },
   });
   node.setJournalBatchHook((records, _bytes, fsyncMicros) => {
     metrics.batchRecords.observe(records);
@@ -39,6 +41,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     metrics,
     clock: systemClock,
     settings: { ...config.gateway, adminToken: token },
+    websocket: config.websocket,
     newCredentials: () => ({ apiKey: randomBytes(16).toString('hex'), apiSecret: randomBytes(32).toString('hex') }),
   });
   app.server.on('connection', (socket) => {

@@ -4,7 +4,7 @@ import { decodeCommandFromBytes, encodeCommandToBytes } from '../codec/index.ts'
 import { CommandKind, Engine, type EngineConfig, EventKind, stateHash, type StateDump, SymbolStatus } from '../engine/index.ts';
 import { Journal, SnapshotStore } from '../journal/index.ts';
 import { type Clock, CommandEventSink, type Released, Sequencer, type UnstampedCommand } from '../sequencer/index.ts';
-import { AccountDirectory, type AccountEntry, MarketView, OrderStore, type OrdersDump, type SymbolMarketDump, WalletView } from '../views/index.ts';
+import { AccountDirectory, type AccountEntry, DEFAULT_MARKET_LIMITS, FileCandleArchive, type MarketLimits, MarketView, OrderStore, type OrdersDump, type SymbolMarketDump, WalletView } from '../views/index.ts';
 import { join } from 'node:path';
 
 export interface NodeOptions {
@@ -17,6 +17,8 @@ export interface NodeOptions {
   fsync: boolean;
   /** Journal segment size. */
   segmentBytes?: number;
+  /** Trades and candles kept in memory per symbol (older candles go to <dataDir>/candles). */
+  marketLimits?: MarketLimits;
 }
 
 /** The snapshot file's body: the engine's dump and every read model's, all at one sequence. */
@@ -44,7 +46,8 @@ export class ExchangeNode {
   ready = false;
 
   private constructor(private readonly options: NodeOptions) {
-    this.market = new MarketView(options.engineConfig.instruments.length);
+    this.market = new MarketView(options.engineConfig.instruments.length, options.marketLimits ?? DEFAULT_MARKET_LIMITS,
+      new FileCandleArchive(join(options.dataDir, 'candles')));
     this.symbolStatus = options.engineConfig.instruments.map(() => SymbolStatus.Trading);
   }
 

@@ -12,6 +12,24 @@ export class Metrics {
   readonly openOrders: Gauge;
   readonly connections: Gauge;
   readonly journalSequence: Gauge;
+  readonly wsSubscribers: Gauge<'channel'>;
+  readonly wsConnections: Gauge;
+  readonly wsMessagesOut: Counter;
+  readonly wsBytesOut: Counter;
+  readonly wsPublishDelaySeconds: Histogram;
+  readonly wsSlowConsumerDisconnects: Counter;
+
+  private readonly scrapeHooks: Array<() => void> = [];
+
+  /** Runs before each scrape: gauges that are cheaper to read than to track. */
+  beforeScrape(hook: () => void): void {
+    this.scrapeHooks.push(hook);
+  }
+
+  async scrape(): Promise<string> {
+    for (const hook of this.scrapeHooks) hook();
+    return this.registry.metrics();
+  }
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -34,5 +52,14 @@ export class Metrics {
     this.openOrders = new Gauge({ name: 'exchange_open_orders', help: 'Orders resting on the books', registers });
     this.connections = new Gauge({ name: 'exchange_connections', help: 'Open client connections', registers });
     this.journalSequence = new Gauge({ name: 'exchange_journal_sequence', help: 'Last durable command sequence', registers });
+    this.wsSubscribers = new Gauge({ name: 'exchange_ws_subscribers', help: 'WebSocket subscriptions per channel', labelNames: ['channel'], registers });
+    this.wsConnections = new Gauge({ name: 'exchange_ws_connections', help: 'Open WebSocket connections', registers });
+    this.wsMessagesOut = new Counter({ name: 'exchange_ws_messages_out_total', help: 'WebSocket messages sent (rate() gives messages per second)', registers });
+    this.wsBytesOut = new Counter({ name: 'exchange_ws_bytes_out_total', help: 'WebSocket bytes sent (rate() gives bytes per second)', registers });
+    this.wsPublishDelaySeconds = new Histogram({
+      name: 'exchange_ws_publish_delay_seconds', help: 'Delay from the release of a command\'s events to the socket write of its updates', registers,
+      buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05],
+    });
+    this.wsSlowConsumerDisconnects = new Counter({ name: 'exchange_ws_slow_consumer_disconnects_total', help: 'Connections cut off for not reading', registers });
   }
 }

@@ -9,6 +9,7 @@ import { registerAdminRoutes } from './routes/admin.ts';
 import { registerMarketDataRoutes } from './routes/market-data.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
 import { registerTradingRoutes } from './routes/trading.ts';
+import { DEFAULT_WEBSOCKET_SETTINGS, registerWebSocketGateway } from '../ws/ws-gateway.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -89,6 +90,7 @@ export function buildHttpApp(context: GatewayContext): FastifyInstance {
   registerMarketDataRoutes(app, context);
   registerAdminRoutes(app, context);
   registerTradingRoutes(app, context, perKey);
+  registerWebSocketGateway(app, context, context.websocket ?? DEFAULT_WEBSOCKET_SETTINGS);
   return app;
 }
 

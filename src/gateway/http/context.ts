@@ -3,6 +3,7 @@ import type { ExchangeNode } from '../../node/index.ts';
 import type { Metrics } from '../../ops/index.ts';
 import type { Clock } from '../../sequencer/index.ts';
 import type { SymbolTable } from './symbols.ts';
+import type { WebSocketSettings } from '../ws/ws-gateway.ts';
 
 export interface GatewaySettings {
   adminToken: string;
@@ -36,6 +37,8 @@ export interface GatewayContext {
   metrics: Metrics;
   clock: Clock;
   settings: GatewaySettings;
+  /** WebSocket limits; defaults when absent. */
+  websocket?: WebSocketSettings;
   /** Random API keys and secrets (injected so tests can make them predictable). */
   newCredentials: () => { apiKey: string; apiSecret: string };
 }

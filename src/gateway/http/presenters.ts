@@ -1,6 +1,6 @@
 // Read models to API JSON: decimal strings for money, integers for quantities, strings for ids.
 import { OrderType, Side, TimeInForce } from '../../engine/index.ts';
-import { type ExecutionRecord, isOpen, type OrderRecord, statusOf, type BalanceView } from '../../views/index.ts';
+import { type BalanceView, type Candle, type ExecutionRecord, isOpen, type OrderRecord, statusOf, type TickerView, type TradeView } from '../../views/index.ts';
 import { formatCents } from '../common/index.ts';
 import type { SymbolTable } from './symbols.ts';
 
@@ -69,4 +69,35 @@ export function presentWallet(accountId: number, balances: BalanceView[], symbol
       held: balance.asset === 0 ? formatCents(balance.held) : balance.held,
     })),
   };
+}
+
+export function presentTrade(trade: TradeView): Record<string, unknown> {
+  return {
+    tradeId: String(trade.tradeId), price: formatCents(trade.priceCents), quantity: trade.quantity,
+    aggressorSide: SIDE_NAMES[trade.aggressorSide], time: trade.timeMs,
+  };
+}
+
+export function presentTicker(symbol: string, ticker: TickerView): Record<string, unknown> {
+  return {
+    symbol,
+    bidPrice: ticker.bidCents > 0 ? formatCents(ticker.bidCents) : null,
+    bidQuantity: ticker.bidQuantity,
+    askPrice: ticker.askCents > 0 ? formatCents(ticker.askCents) : null,
+    askQuantity: ticker.askQuantity,
+    lastPrice: ticker.lastCents > 0 ? formatCents(ticker.lastCents) : null,
+    volume: ticker.volume,
+  };
+}
+
+export function presentCandle(candle: Candle): Record<string, unknown> {
+  return {
+    time: candle.timeMs, open: formatCents(candle.openCents), high: formatCents(candle.highCents), low: formatCents(candle.lowCents),
+    close: formatCents(candle.closeCents), volume: candle.volume,
+  };
+}
+
+/** L2 levels as API pairs: ["189.50", 300]. */
+export function presentLevels(levels: Array<[number, number]>): Array<[string, number]> {
+  return levels.map(([price, quantity]) => [formatCents(price), quantity]);
 }

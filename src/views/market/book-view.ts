@@ -59,6 +59,12 @@ export class BookView {
   private readonly resting = new Map<number, RestingOrderView>();
   /** Levels touched by the command being applied: `${side}:${price}`. */
   readonly touched = new Set<string>();
+  /**
+   * Order changes of the command being applied, in event order: [orderId, side, priceCents, quantity];
+   * quantity 0 removes the order, an unknown order with a quantity joins the back of its level. This is
+   * exactly what an L3 subscriber replays.
+   */
+  ops: Array<[number, Side, number, number]> = [];
 
   side(side: Side): SideView {
     return side === Side.Buy ? this.bids : this.asks;
@@ -74,6 +80,7 @@ export class BookView {
     level.totalQuantity += quantity;
     this.resting.set(orderId, { orderId, side, priceCents });
     this.touched.add(`${side}:${priceCents}`);
+    this.ops.push([orderId, side, priceCents, quantity]);
   }
 
   /** Sets a resting order's remaining quantity in place (0 removes it). */
@@ -90,6 +97,7 @@ export class BookView {
       bookSide.dropIfEmpty(level);
     }
     this.touched.add(`${order.side}:${order.priceCents}`);
+    this.ops.push([orderId, order.side, order.priceCents, remaining]);
   }
 
   remove(orderId: number): void {

@@ -24,6 +24,9 @@ export class CandleRing {
   count = 0;
   private newest = -1;
 
+  /** Called with the oldest candle just before a new one overwrites it. */
+  onEvict: (candle: Candle) => void = () => {};
+
   constructor(readonly intervalMs: number, readonly capacity: number) {
     this.timeMs = new Float64Array(capacity);
     this.open = new Float64Array(capacity);
@@ -46,12 +49,18 @@ export class CandleRing {
     }
     // Sequencer time never goes backwards, so a trade is never older than the newest candle.
     const next = (this.newest + 1) % this.capacity;
+    if (this.count === this.capacity) this.onEvict(this.at(next));
     this.newest = next;
     if (this.count < this.capacity) this.count++;
     this.timeMs[next] = bucketMs;
     this.open[next] = this.high[next] = this.low[next] = this.close[next] = priceCents;
     this.volume[next] = quantity;
     return next;
+  }
+
+  /** Time of the oldest candle held, Infinity when empty. */
+  oldestTimeMs(): number {
+    return this.count === 0 ? Infinity : this.timeMs[(this.newest - this.count + 1 + this.capacity) % this.capacity];
   }
 
   latest(): Candle | null {
@@ -82,8 +91,9 @@ export class CandleRing {
 
   /** Rebuilds from candles oldest first (a snapshot). */
   load(candles: Candle[]): void {
-    for (const candle of candles.slice(-this.capacity)) {
+    for (const candle of candles) {
       const next = (this.newest + 1) % this.capacity;
+      if (this.count === this.capacity) this.onEvict(this.at(next));
       this.newest = next;
       if (this.count < this.capacity) this.count++;
       this.timeMs[next] = candle.timeMs;

@@ -4,7 +4,7 @@ import { Side, SymbolStatus } from '../../../engine/index.ts';
 import type { Resolution } from '../../../views/index.ts';
 import { formatCents } from '../../common/index.ts';
 import type { GatewayContext } from '../context.ts';
-import { SIDE_NAMES } from '../presenters.ts';
+import { presentCandle, presentLevels, presentTicker, presentTrade } from '../presenters.ts';
 import { schemas } from '../schemas.ts';
 
 export function registerMarketDataRoutes(app: FastifyInstance, context: GatewayContext): void {
@@ -30,9 +30,10 @@ export function registerMarketDataRoutes(app: FastifyInstance, context: GatewayC
   app.get('/v1/marketdata/orderBook/L2', { schema: { querystring: schemas.l2Query } }, async (request) => {
     const { symbol, depth } = request.query as { symbol: string; depth: number };
     const symbolId = symbols.id(symbol);
-    const levels = (side: Side): Array<[string, number]> =>
-      market.depth(symbolId, side, depth).map(([price, quantity]) => [formatCents(price), quantity]);
-    return { symbol, sequence: market.bookVersion(symbolId), bids: levels(Side.Buy), asks: levels(Side.Sell) };
+    return {
+      symbol, sequence: market.bookVersion(symbolId),
+      bids: presentLevels(market.depth(symbolId, Side.Buy, depth)), asks: presentLevels(market.depth(symbolId, Side.Sell, depth)),
+    };
   });
 
   app.get('/v1/marketdata/orderBook/L3', { schema: { querystring: schemas.symbolQuery } }, async (request) => {
@@ -48,29 +49,14 @@ export function registerMarketDataRoutes(app: FastifyInstance, context: GatewayC
     const symbolId = symbols.id(symbol);
     return {
       symbol,
-      trades: market.recentTrades(symbolId, limit).map((trade) => ({
-        tradeId: String(trade.tradeId), price: formatCents(trade.priceCents), quantity: trade.quantity,
-        aggressorSide: SIDE_NAMES[trade.aggressorSide], time: trade.timeMs,
-      })),
+      trades: market.recentTrades(symbolId, limit).map(presentTrade),
     };
   });
 
   app.get('/v1/marketdata/ticker', { schema: { querystring: schemas.symbolQuery } }, async (request) => {
     const { symbol } = request.query as { symbol: string };
     const symbolId = symbols.id(symbol);
-    const [bid] = market.depth(symbolId, Side.Buy, 1);
-    const [ask] = market.depth(symbolId, Side.Sell, 1);
-    const last = market.lastPriceCents(symbolId);
-    return {
-      symbol,
-      bidPrice: bid ? formatCents(bid[0]) : null,
-      bidQuantity: bid ? bid[1] : 0,
-      askPrice: ask ? formatCents(ask[0]) : null,
-      askQuantity: ask ? ask[1] : 0,
-      lastPrice: last > 0 ? formatCents(last) : null,
-      volume: market.dayVolume(symbolId),
-      sequence: market.bookVersion(symbolId),
-    };
+    return { ...presentTicker(symbol, market.ticker(symbolId)), sequence: market.sequences(symbolId).ticker };
   });
 
   app.get('/v1/marketdata/candles', { schema: { querystring: schemas.candlesQuery } }, async (request) => {
@@ -80,10 +66,7 @@ export function registerMarketDataRoutes(app: FastifyInstance, context: GatewayC
     return {
       symbol: query.symbol,
       resolution: query.resolution,
-      candles: candles.map((c) => ({
-        time: c.timeMs, open: formatCents(c.openCents), high: formatCents(c.highCents), low: formatCents(c.lowCents),
-        close: formatCents(c.closeCents), volume: c.volume,
-      })),
+      candles: candles.map(presentCandle),
     };
   });
 }

@@ -13,11 +13,12 @@ export function registerOperationsRoutes(app: FastifyInstance, context: GatewayC
     return { status: 'ready', sequence: node.lastSequence };
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  metrics.beforeScrape(() => {
     metrics.openOrders.set(node.restingOrderCount);
     metrics.journalSequence.set(node.lastSequence);
-    return reply.header('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.get('/metrics', async (_request, reply) =>
+    reply.header('Content-Type', metrics.registry.contentType).send(await metrics.scrape()));
 
   const document = openApiDocument();
   app.get('/docs/openapi.json', async () => document);

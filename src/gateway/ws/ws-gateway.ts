@@ -1,0 +1,221 @@
+// The WebSocket endpoint /v1/ws (API.md): public market data channels per symbol, each a snapshot then
+// updates with consecutive sequences, and the authenticated private `orders` channel. Every update is
+// encoded once and the same bytes go to every subscriber.
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { EventKind } from '../../engine/index.ts';
+import type { Released } from '../../sequencer/index.ts';
+import type { SymbolChange } from '../../views/index.ts';
+import { verifySignature } from '../common/index.ts';
+import type { GatewayContext } from '../http/context.ts';
+import { presentExecution, presentOrder } from '../http/presenters.ts';
+import { ChannelHub } from './hub.ts';
+import { isMarketChannel, MARKET_CHANNELS, snapshotMessage, updateMessage } from './messages.ts';
+import { Session } from './session.ts';
+
+export interface WebSocketSettings {
+  maxBufferedBytes: number;
+  maxSubscriptions: number;
+  maxMessageBytes: number;
+  heartbeatIntervalMs: number;
+  tradesInSnapshot: number;
+}
+
+export const DEFAULT_WEBSOCKET_SETTINGS: WebSocketSettings = {
+  maxBufferedBytes: 1024 * 1024,
+  maxSubscriptions: 200,
+  maxMessageBytes: 4096,
+  heartbeatIntervalMs: 15_000,
+  tradesInSnapshot: 50,
+};
+
+type Reply = { op: 'error'; error: { code: string; message: string } };
+
+const error = (code: string, message: string): Reply => ({ op: 'error', error: { code, message } });
+
+export function registerWebSocketGateway(app: FastifyInstance, context: GatewayContext, settings: WebSocketSettings): void {
+  const { node, symbols, metrics } = context;
+  const hub = new ChannelHub();
+  const sessions = new Set<Session>();
+  const sessionEvents = {
+    sent: (bytes: number) => {
+      metrics.wsMessagesOut.inc();
+      metrics.wsBytesOut.inc(bytes);
+    },
+    slowConsumer: () => metrics.wsSlowConsumerDisconnects.inc(),
+  };
+
+  node.market.onChange((changes) => publishMarket(changes));
+  node.onRelease((released) => publishPrivate(released));
+
+  function publishMarket(changes: SymbolChange[]): void {
+    const startedNs = process.hrtime.bigint();
+    let published = false;
+    for (const change of changes) {
+      const symbol = symbols.name(change.symbolId);
+      for (const channel of MARKET_CHANNELS) {
+        const key = `${channel}:${symbol}`;
+        if (!hub.has(key)) continue;
+        const message = updateMessage(node.market, channel, symbol, change);
+        if (message) published = hub.publish(key, Buffer.from(JSON.stringify(message))) > 0 || published;
+      }
+    }
+    if (published) metrics.wsPublishDelaySeconds.observe(Number(process.hrtime.bigint() - startedNs) / 1e9);
+  }
+
+  function publishPrivate(released: Released): void {
+    const touchedOrders = new Map<number, number>();
+    for (const event of released.events) {
+      if (event.kind !== EventKind.OrderAccepted && event.kind !== EventKind.Execution &&
+          event.kind !== EventKind.OrderCanceled && event.kind !== EventKind.OrderReplaced) continue;
+      const key = `orders:${event.accountId}`;
+      if (!hub.has(key)) continue;
+      touchedOrders.set(event.orderId, event.accountId);
+      if (event.kind === EventKind.Execution) {
+        const execution = node.orders.executions(event.accountId, (e) => e.tradeId === event.tradeId && e.isMaker === event.isMaker, 1)[0];
+        if (execution) sendPrivate(key, 'execution', presentExecution(execution, symbols));
+      }
+    }
+    for (const [orderId, accountId] of touchedOrders) {
+      const order = node.orders.get(orderId);
+      if (order) sendPrivate(`orders:${accountId}`, 'order', presentOrder(order, symbols));
+    }
+  }
+
+  /** Per-account counters: every message of an account's private stream is one more than the last. */
+  const privateSequences = new Map<number, number>();
+
+  function sendPrivate(key: string, type: 'order' | 'execution', data: Record<string, unknown>): void {
+    const accountId = Number(key.slice('orders:'.length));
+    const sequence = (privateSequences.get(accountId) ?? 0) + 1;
+    privateSequences.set(accountId, sequence);
+    hub.publish(key, Buffer.from(JSON.stringify({ type, channel: 'orders', sequence, [type]: data })));
+  }
+
+  function handle(session: Session, raw: Buffer | ArrayBuffer | Buffer[]): void {
+    const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw).toString('utf8');
+    let message: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      message = parsed as Record<string, unknown>;
+    } catch {
+      session.sendJson(error('INVALID_ARGUMENT', 'message must be a JSON object like {"op":"subscribe","channel":"book.L2","symbol":"AAPL"}'));
+      return;
+    }
+    switch (message.op) {
+      case 'subscribe': return subscribe(session, message);
+      case 'unsubscribe': return unsubscribe(session, message);
+      case 'auth': return authenticate(session, message);
+      default:
+        session.sendJson(error('INVALID_ARGUMENT', 'op must be one of subscribe, unsubscribe, auth'));
+    }
+  }
+
+  function subscribe(session: Session, message: Record<string, unknown>): void {
+    const { channel, symbol } = message;
+    if (channel === 'orders') {
+      if (session.accountId === null) {
+        session.sendJson(error('UNAUTHENTICATED', 'the orders channel needs {"op":"auth",...} first'));
+        return;
+      }
+      const key = `orders:${session.accountId}`;
+      if (!session.subscriptions.has(key)) {
+        session.subscriptions.add(key);
+        hub.add(key, session);
+      }
+      session.sendJson({ op: 'subscribed', channel: 'orders' });
+      return;
+    }
+    if (!isMarketChannel(channel)) {
+      session.sendJson(error('INVALID_ARGUMENT', `channel must be one of ${MARKET_CHANNELS.join(', ')}, orders`));
+      return;
+    }
+    if (typeof symbol !== 'string') {
+      session.sendJson(error('INVALID_ARGUMENT', 'symbol is required, e.g. "AAPL"'));
+      return;
+    }
+    const symbolId = symbols.find(symbol);
+    if (symbolId === undefined) {
+      session.sendJson(error('UNKNOWN_SYMBOL', `unknown symbol ${JSON.stringify(symbol)}`));
+      return;
+    }
+    const key = `${channel}:${symbol}`;
+    if (!session.subscriptions.has(key)) {
+      if (!session.canSubscribeMore) {
+        session.sendJson(error('INVALID_ARGUMENT', `at most ${settings.maxSubscriptions} subscriptions per connection`));
+        return;
+      }
+      session.subscriptions.add(key);
+      hub.add(key, session);
+    }
+    // Subscribing again is how a client that saw a gap starts over: a fresh snapshot every time.
+    session.sendJson({ op: 'subscribed', channel, symbol });
+    session.sendJson(snapshotMessage(node.market, channel, symbol, symbolId, settings.tradesInSnapshot));
+  }
+
+  function unsubscribe(session: Session, message: Record<string, unknown>): void {
+    const { channel, symbol } = message;
+    const key = channel === 'orders' && session.accountId !== null ? `orders:${session.accountId}` : `${String(channel)}:${String(symbol)}`;
+    if (!session.subscriptions.delete(key)) {
+      session.sendJson(error('NOT_FOUND', `not subscribed to ${key}`));
+      return;
+    }
+    hub.remove(key, session);
+    session.sendJson(channel === 'orders' ? { op: 'unsubscribed', channel } : { op: 'unsubscribed', channel, symbol });
+  }
+
+  function authenticate(session: Session, message: Record<string, unknown>): void {
+    const result = verifySignature({
+      apiKey: typeof message.apiKey === 'string' ? message.apiKey : undefined,
+      timestamp: typeof message.timestamp === 'string' || typeof message.timestamp === 'number' ? String(message.timestamp) : undefined,
+      signature: typeof message.signature === 'string' ? message.signature : undefined,
+      method: 'GET',
+      pathWithQuery: '/v1/ws',
+      rawBody: '',
+      nowMs: context.clock.nowMs(),
+      lookupSecret: (apiKey) => node.accounts.byKey(apiKey)?.apiSecret,
+      windowMs: context.settings.signatureWindowMs,
+      fieldNames: { apiKey: 'apiKey field', timestamp: 'timestamp field', signature: 'signature field' },
+    });
+    if (!result.ok) {
+      session.sendJson(error(result.error.code, result.error.message));
+      return;
+    }
+    session.accountId = node.accounts.byKey(result.apiKey)!.accountId;
+    session.sendJson({ op: 'authenticated', accountId: String(session.accountId) });
+  }
+
+  function open(socket: WebSocket): void {
+    const session = new Session(socket, settings, sessionEvents);
+    sessions.add(session);
+    metrics.wsConnections.inc();
+    socket.on('message', (raw) => handle(session, raw as Buffer));
+    socket.on('close', () => {
+      session.closed = true;
+      sessions.delete(session);
+      metrics.wsConnections.dec();
+      for (const key of session.subscriptions) hub.remove(key, session);
+    });
+    socket.on('error', () => socket.terminate());
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const session of sessions) session.heartbeat();
+  }, settings.heartbeatIntervalMs);
+  heartbeat.unref();
+
+  app.register(async (scoped) => {
+    await scoped.register(websocket, { options: { maxPayload: settings.maxMessageBytes } });
+    scoped.get('/v1/ws', { websocket: true }, (socket) => open(socket));
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(heartbeat);
+    for (const session of sessions) session.close(1001, 'server shutting down');
+  });
+  metrics.beforeScrape(() => {
+    metrics.wsSubscribers.reset();
+    for (const [channel, count] of hub.countsByChannel()) metrics.wsSubscribers.set({ channel }, count);
+  });
+}
