@@ -28,12 +28,14 @@ import {
   type TimeInForce,
 } from './types.ts';
 
-const header = { eventSequence: 0, commandSequence: 0, timestampMs: 0 };
+// timestampMs starts as a non-integer on purpose: V8 then stores the field as a double in place, and
+// writing an epoch-ms time (beyond the small-integer range) into it allocates nothing.
+const header = { eventSequence: 0, commandSequence: 0, timestampMs: 0.5 };
 
 export class Emitter {
   lastEventSequence = 0;
   commandSequence = 0;
-  timestampMs = 0;
+  timestampMs = 0.5; // a double field from the start, as in `header`
   private readonly sink: EventSink;
 
   private readonly accepted: OrderAcceptedEvent = {

@@ -31,7 +31,8 @@ export function newOrder(state: State, cmd: NewOrderCommand): void {
   const symbolId = cmd.symbolId;
   const isMarket = cmd.orderType === OrderType.Market;
   const isBuy = cmd.side === Side.Buy;
-  if (!isMarket && cmd.priceCents % state.instruments[symbolId].tickCents !== 0) return rejectOrder(state, cmd, Code.InvalidArgument);
+  const tickCents = state.instruments[symbolId].tickCents;
+  if (!isMarket && tickCents !== 1 && cmd.priceCents % tickCents !== 0) return rejectOrder(state, cmd, Code.InvalidArgument);
   code = checkMarketOpen(state, symbolId);
   if (code !== 0) return rejectOrder(state, cmd, code);
   if (cmd.quantity > state.instruments[symbolId].maxOrderQuantity) return rejectOrder(state, cmd, Code.RiskLimit);
