@@ -1,5 +1,6 @@
 // `replay --verify`: rebuild the state from the whole journal, ignoring snapshots, and print its hash. It
 // must equal the live node's (GET /v1/admin/state-hash) at the same sequence.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCommandFromBytes } from '../codec/index.ts';
 import { Engine, type EngineConfig, NullSink, stateHash } from '../engine/index.ts';
@@ -16,6 +17,7 @@ export interface ReplayResult {
 export async function replayFromScratch(dataDir: string, engineConfig: EngineConfig, upToSequence = Infinity): Promise<ReplayResult> {
   const engine = new Engine(engineConfig, new NullSink());
   const dir = join(dataDir, 'journal');
+  if (!existsSync(dir)) return { sequence: 0, stateHash: stateHash(engine.dump()), commands: 0 };
   let commands = 0;
   let bar: ProgressBar | null = null;
   let lastBytes = 0;

@@ -38,9 +38,13 @@ export class SnapshotStore {
     return result;
   }
 
-  /** The newest snapshot whose header and CRC verify, or null. Invalid ones are skipped with a warning. */
-  async latest(): Promise<Snapshot | null> {
+  /**
+   * The newest snapshot at or before `atOrBeforeSequence` whose header and CRC verify, or null. Invalid
+   * ones are skipped with a warning. (A consumer that lags, like reporting, needs an older state.)
+   */
+  async latest(atOrBeforeSequence = Number.MAX_SAFE_INTEGER): Promise<Snapshot | null> {
     for (const { sequence, name } of (await this.list()).reverse()) {
+      if (sequence > atOrBeforeSequence) continue;
       const path = join(this.dir, name);
       let file: Buffer;
       try {

@@ -19,6 +19,12 @@ export interface NodeOptions {
   segmentBytes?: number;
   /** Trades and candles kept in memory per symbol (older candles go to <dataDir>/candles). */
   marketLimits?: MarketLimits;
+  /**
+   * Consumers outside the node that keep their own offset (reporting): they see every released command,
+   * recovery included, and recovery starts from a snapshot no newer than the lowest of their offsets so
+   * that none of them misses a command.
+   */
+  consumers?: Array<{ offset: number; onRelease: (released: Released) => void }>;
 }
 
 /** The snapshot file's body: the engine's dump and every read model's, all at one sequence. */
@@ -61,7 +67,17 @@ export class ExchangeNode {
     const { dataDir, engineConfig, log } = this.options;
     this.snapshots = new SnapshotStore(join(dataDir, 'snapshots'), log);
     const sink = new CommandEventSink();
-    const latest = await this.snapshots.latest();
+    // The journal first: its end bounds which snapshot can be used. A snapshot newer than the journal's
+    // end (the journal's tail was damaged after a clean stop) cannot be continued from without a gap, so
+    // recovery falls back to an older snapshot or to the journal alone, and says so.
+    this.journal = await Journal.open({ dir: join(dataDir, 'journal'), log, fsync: this.options.fsync, segmentBytes: this.options.segmentBytes });
+    const lowestConsumerOffset = Math.min(Number.MAX_SAFE_INTEGER, ...(this.options.consumers ?? []).map((c) => c.offset));
+    const newest = await this.snapshots.latest();
+    if (newest && newest.sequence > this.journal.lastSequence) {
+      log(`recovery: WARNING the newest snapshot (sequence ${newest.sequence}) is past the journal's end (${this.journal.lastSequence}): ` +
+        `commands ${this.journal.lastSequence + 1}..${newest.sequence} are lost; recovering from the journal`);
+    }
+    const latest = await this.snapshots.latest(Math.min(lowestConsumerOffset, this.journal.lastSequence));
     let fromSequence = 0;
     if (latest) {
       const snapshot = JSON.parse(new TextDecoder().decode(latest.body)) as NodeSnapshot;
@@ -76,12 +92,9 @@ export class ExchangeNode {
     } else {
       this.engine = new Engine(engineConfig, sink);
     }
-    this.journal = await Journal.open({ dir: join(dataDir, 'journal'), log, fsync: this.options.fsync, segmentBytes: this.options.segmentBytes });
-    if (this.journal.lastSequence < fromSequence) {
-      throw new Error(`journal ends at ${this.journal.lastSequence}, before the snapshot at ${fromSequence}: the journal was lost`);
-    }
     this.sequencer = new Sequencer(this.engine, sink, this.journal, encodeCommandToBytes, this.options.clock);
     this.sequencer.onRelease((released) => this.applyToViews(released));
+    for (const consumer of this.options.consumers ?? []) this.sequencer.onRelease(consumer.onRelease);
     const replayed = await this.journal.replay(fromSequence, (record) => this.sequencer.replay(decodeCommandFromBytes(record.payload)));
     log(`recovery: replayed ${replayed} commands from the journal; now at sequence ${this.engine.lastSequence}`);
     this.ready = true;
