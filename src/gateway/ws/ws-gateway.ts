@@ -38,30 +38,47 @@ export function registerWebSocketGateway(app: FastifyInstance, context: GatewayC
   const { node, symbols, metrics } = context;
   const hub = new ChannelHub();
   const sessions = new Set<Session>();
+  // Sessions with queued messages, written together on the next turn of the event loop (after the
+  // HTTP answers of the same release, which therefore never wait for the fan-out).
+  const dirty = new Set<Session>();
+  let flushScheduled = false;
+  let oldestQueuedNs = 0n;
+  const flush = (): void => {
+    flushScheduled = false;
+    for (const session of dirty) session.flush();
+    dirty.clear();
+    if (oldestQueuedNs !== 0n) metrics.wsPublishDelaySeconds.observe(Number(process.hrtime.bigint() - oldestQueuedNs) / 1e9);
+    oldestQueuedNs = 0n;
+  };
   const sessionEvents = {
-    sent: (bytes: number) => {
-      metrics.wsMessagesOut.inc();
+    sent: (messages: number, bytes: number) => {
+      metrics.wsMessagesOut.inc(messages);
       metrics.wsBytesOut.inc(bytes);
     },
     slowConsumer: () => metrics.wsSlowConsumerDisconnects.inc(),
+    queued: (session: Session) => {
+      dirty.add(session);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    },
   };
 
   node.market.onChange((changes) => publishMarket(changes));
   node.onRelease((released) => publishPrivate(released));
 
   function publishMarket(changes: SymbolChange[]): void {
-    const startedNs = process.hrtime.bigint();
-    let published = false;
+    if (oldestQueuedNs === 0n) oldestQueuedNs = process.hrtime.bigint();
     for (const change of changes) {
       const symbol = symbols.name(change.symbolId);
       for (const channel of MARKET_CHANNELS) {
         const key = `${channel}:${symbol}`;
         if (!hub.has(key)) continue;
         const message = updateMessage(node.market, channel, symbol, change);
-        if (message) published = hub.publish(key, Buffer.from(JSON.stringify(message))) > 0 || published;
+        if (message) hub.publish(key, Buffer.from(JSON.stringify(message)));
       }
     }
-    if (published) metrics.wsPublishDelaySeconds.observe(Number(process.hrtime.bigint() - startedNs) / 1e9);
   }
 
   function publishPrivate(released: Released): void {
@@ -94,7 +111,12 @@ export function registerWebSocketGateway(app: FastifyInstance, context: GatewayC
   }
 
   function handle(session: Session, raw: Buffer | ArrayBuffer | Buffer[]): void {
-    const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw).toString('utf8');
+    const bytes = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
+    if (bytes.length > settings.maxMessageBytes) {
+      session.sendJson(error('INVALID_ARGUMENT', `message is ${bytes.length} bytes; at most ${settings.maxMessageBytes} are read`));
+      return;
+    }
+    const text = bytes.toString('utf8');
     let message: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(text);
@@ -157,9 +179,9 @@ export function registerWebSocketGateway(app: FastifyInstance, context: GatewayC
 
   function unsubscribe(session: Session, message: Record<string, unknown>): void {
     const { channel, symbol } = message;
-    const key = channel === 'orders' && session.accountId !== null ? `orders:${session.accountId}` : `${String(channel)}:${String(symbol)}`;
+    const key = channel === 'orders' ? `orders:${session.accountId}` : `${String(channel)}:${String(symbol)}`;
     if (!session.subscriptions.delete(key)) {
-      session.sendJson(error('NOT_FOUND', `not subscribed to ${key}`));
+      session.sendJson(error('NOT_FOUND', channel === 'orders' ? 'not subscribed to orders' : `not subscribed to ${String(channel)} ${String(symbol)}`));
       return;
     }
     hub.remove(key, session);
@@ -183,7 +205,13 @@ export function registerWebSocketGateway(app: FastifyInstance, context: GatewayC
       session.sendJson(error(result.error.code, result.error.message));
       return;
     }
-    session.accountId = node.accounts.byKey(result.apiKey)!.accountId;
+    const accountId = node.accounts.byKey(result.apiKey)!.accountId;
+    // Authenticating as another account ends the previous account's private stream on this connection.
+    if (session.accountId !== null && session.accountId !== accountId) {
+      const previous = `orders:${session.accountId}`;
+      if (session.subscriptions.delete(previous)) hub.remove(previous, session);
+    }
+    session.accountId = accountId;
     session.sendJson({ op: 'authenticated', accountId: String(session.accountId) });
   }
 
@@ -207,7 +235,9 @@ export function registerWebSocketGateway(app: FastifyInstance, context: GatewayC
   heartbeat.unref();
 
   app.register(async (scoped) => {
-    await scoped.register(websocket, { options: { maxPayload: settings.maxMessageBytes } });
+    // Frames up to 16x the message limit are read and answered with an error; larger ones close the
+    // connection (1009) before they are buffered.
+    await scoped.register(websocket, { options: { maxPayload: settings.maxMessageBytes * 16 } });
     scoped.get('/v1/ws', { websocket: true }, (socket) => open(socket));
   });
   app.addHook('onClose', async () => {
