@@ -13,6 +13,8 @@ export interface ServerConfig {
   dataDir: string;
   /** From EXCHANGE_ADMIN_TOKEN; when unset, generated once and kept in the data directory. */
   adminToken: string | undefined;
+  /** DATABASE_URL: PostgreSQL for reporting; unset: embedded PGlite in the data directory. */
+  databaseUrl: string | undefined;
   engine: EngineConfig;
   gateway: Omit<GatewaySettings, 'adminToken'>;
   websocket: WebSocketSettings;
@@ -52,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     port: intFromEnv(env, 'PORT', 8080, 0, 65_535),
     dataDir: resolve(env.EXCHANGE_DATA_DIR || './data'),
     adminToken: env.EXCHANGE_ADMIN_TOKEN || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
     engine,
     gateway,
     websocket: {

@@ -1,5 +1,5 @@
 // The command line: `start` (the default; `--demo` adds a market-making bot), `replay --verify`, and
-// `state-hash` against a running server.
+// `state-hash` and `reconcile` against a running server.
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.ts';
 import { startDemo } from './demo.ts';
@@ -39,13 +39,32 @@ async function replay(verify: boolean): Promise<void> {
   console.log(JSON.stringify({ sequence: result.sequence, stateHash: result.stateHash, commands: result.commands, verified: verify }));
 }
 
-async function stateHash(url: string): Promise<void> {
+/** GET an admin endpoint of the running server with the admin token of this configuration. */
+async function adminGet(url: string, path: string): Promise<Response> {
   const config = loadConfig();
   const { resolveAdminToken } = await import('./admin-token.ts');
   const { token } = await resolveAdminToken(config.dataDir, config.adminToken);
-  const response = await fetch(new URL('/v1/admin/state-hash', url), { headers: { authorization: `Bearer ${token}` } });
+  return fetch(new URL(path, url), { headers: { authorization: `Bearer ${token}` } });
+}
+
+async function stateHash(url: string): Promise<void> {
+  const response = await adminGet(url, '/v1/admin/state-hash');
   console.log(await response.text());
   if (!response.ok) process.exitCode = 1;
+}
+
+/** Compares the reporting ledger with the engine's wallets on the running server; exit 1 on differences. */
+async function reconcile(url: string): Promise<void> {
+  const response = await adminGet(url, '/v1/admin/reconcile');
+  const body = (await response.json()) as { sequence?: number; backend?: string; differences?: Array<Record<string, unknown>> };
+  if (!response.ok || !body.differences) {
+    console.error(JSON.stringify(body));
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`reconcile at sequence ${body.sequence} (${body.backend}): ${body.differences.length} difference(s)`);
+  for (const d of body.differences) console.log(`  account ${d.accountId} ${d.asset}: ledger ${d.ledger}, engine ${d.engine}`);
+  if (body.differences.length > 0) process.exitCode = 1;
 }
 
 const { values, positionals } = parseArgs({
@@ -53,11 +72,13 @@ const { values, positionals } = parseArgs({
   options: { demo: { type: 'boolean', default: false }, verify: { type: 'boolean', default: false }, url: { type: 'string' } },
 });
 const command = positionals[0] ?? 'start';
+const serverUrl = values.url ?? `http://127.0.0.1:${process.env.PORT || 8080}`;
 const run = command === 'start' ? start(values.demo!)
   : command === 'demo' ? start(true)
   : command === 'replay' ? replay(values.verify!)
-  : command === 'state-hash' ? stateHash(values.url ?? `http://127.0.0.1:${process.env.PORT || 8080}`)
-  : Promise.reject(new Error(`unknown command ${command}: use start [--demo], demo, replay --verify, state-hash [--url]`));
+  : command === 'state-hash' ? stateHash(serverUrl)
+  : command === 'reconcile' ? reconcile(serverUrl)
+  : Promise.reject(new Error(`unknown command ${command}: use start [--demo], demo, replay --verify, state-hash [--url], reconcile [--url]`));
 run.catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);

@@ -7,6 +7,7 @@ import { ExchangeNode } from '../node/index.ts';
 import { Metrics } from '../ops/index.ts';
 import { systemClock } from '../sequencer/index.ts';
 import { DEFAULT_MARKET_LIMITS } from '../views/index.ts';
+import { openReportingStoreInWorker, ReportingConsumer } from '../reporting/index.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import type { ServerConfig } from './config.ts';
 
@@ -21,6 +22,21 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, log: (message: string) => void): Promise<RunningServer> {
   const { token, source } = await resolveAdminToken(config.dataDir, config.adminToken);
   const metrics = new Metrics();
+  // In a worker thread: the database's work (PGlite's runs synchronously) stays off the engine's thread.
+  const store = await openReportingStoreInWorker({
+    databaseUrl: config.databaseUrl, dataDir: config.dataDir, symbols: config.engine.instruments.map((i) => i.symbol), log,
+  });
+  const reporting = await ReportingConsumer.open(store, {
+    maxBatchCommands: 2_000,
+    retryDelayMs: 250,
+    log,
+    onBatch: (commands, seconds) => {
+      metrics.reportingBatchSeconds.observe(seconds);
+      metrics.reportingCommands.inc(commands);
+    },
+  });
+  log(`reporting: ${store.backend}${config.databaseUrl ? '' : ` in ${config.dataDir}/reporting`}, at sequence ${reporting.offset}`);
+  metrics.beforeScrape(() => metrics.reportingLag.set(reporting.lag));
   const node = await ExchangeNode.start({
     dataDir: config.dataDir,
     engineConfig: config.engine,
@@ -29,6 +45,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     snapshotEveryCommands: config.snapshotEveryCommands,
     fsync: config.fsync,
     marketLimits: { ...DEFAULT_MARKET_LIMITS, candlesPerResolution: config.candlesInMemory },
+    consumers: [{ offset: reporting.offset, onRelease: reporting.onRelease }],
   });
   node.setJournalBatchHook((records, _bytes, fsyncMicros) => {
     metrics.batchRecords.observe(records);
@@ -42,6 +59,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     clock: systemClock,
     settings: { ...config.gateway, adminToken: token },
     websocket: config.websocket,
+    reporting: { store, consumer: reporting },
     newCredentials: () => ({ apiKey: randomBytes(16).toString('hex'), apiSecret: randomBytes(32).toString('hex') }),
   });
   app.server.on('connection', (socket) => {
@@ -58,6 +76,8 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     close: () => (closing ??= (async () => {
       await app.close();
       await node.close();
+      await reporting.close();
+      await store.close();
     })()),
   };
 }

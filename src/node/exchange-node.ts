@@ -161,6 +161,27 @@ export class ExchangeNode {
     return this.atDurablePoint(() => ({ sequence: this.engine.lastSequence, stateHash: stateHash(this.engine.dump()) }));
   }
 
+  /** Every account's engine balance (available + held) per asset, for reconciliation. */
+  private balancesNow(): Array<{ accountId: number; asset: number; amount: number }> {
+    return this.engine.dump().accounts.flatMap((account) =>
+      account.balances.map((b) => ({ accountId: account.accountId, asset: b.asset, amount: b.available + b.held })));
+  }
+
+  /**
+   * Holds new commands back until everything applied is durable, then runs `check` with the engine's
+   * balances at that sequence (the reporting store reconciles against them once it has caught up).
+   * Commands wait meanwhile: an admin operation, not a hot path.
+   */
+  async withBalancesAtDurablePoint<T>(check: (sequence: number, balances: Array<{ accountId: number; asset: number; amount: number }>) => Promise<T>): Promise<T> {
+    this.sequencer.pause();
+    try {
+      while (this.sequencer.pendingCount > 0) await this.journal.flush();
+      return await check(this.engine.lastSequence, this.balancesNow());
+    } finally {
+      this.sequencer.resume();
+    }
+  }
+
   /**
    * Runs `capture` when every applied command is durable, holding new commands back meanwhile, so that
    * what it reads describes exactly one durable sequence.

@@ -1,1 +1,2 @@
 export { Metrics } from './metrics.ts';
+export { startWorker } from './ts-worker.ts';

@@ -18,6 +18,9 @@ export class Metrics {
   readonly wsBytesOut: Counter;
   readonly wsPublishDelaySeconds: Histogram;
   readonly wsSlowConsumerDisconnects: Counter;
+  readonly reportingLag: Gauge;
+  readonly reportingBatchSeconds: Histogram;
+  readonly reportingCommands: Counter;
 
   private readonly scrapeHooks: Array<() => void> = [];
 
@@ -60,6 +63,12 @@ export class Metrics {
       name: 'exchange_ws_publish_delay_seconds', help: 'Delay from the release of a command\'s events to the socket write of its updates', registers,
       buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05],
     });
+    this.reportingLag = new Gauge({ name: 'exchange_reporting_lag_commands', help: 'Released commands not yet written to the reporting store', registers });
+    this.reportingBatchSeconds = new Histogram({
+      name: 'exchange_reporting_batch_seconds', help: 'Reporting store transaction time per batch', registers,
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    });
+    this.reportingCommands = new Counter({ name: 'exchange_reporting_commands_total', help: 'Commands written to the reporting store', registers });
     this.wsSlowConsumerDisconnects = new Counter({ name: 'exchange_ws_slow_consumer_disconnects_total', help: 'Connections cut off for not reading', registers });
   }
 }

@@ -6,12 +6,19 @@
 // "exchange listening on http://..." line on stdout), keeps its data in a fresh temporary directory, and
 // is stopped by its PID. An `after` hook (plus a process 'exit' fallback) kills any server a test left
 // running and removes the temporary directories (set E2E_KEEP_DATA=1 to keep them).
+//
+// Reporting backend: when the TEST process has DATABASE_URL set, every data directory gets a PostgreSQL
+// database of its own, `exch_test_<random>`, created on that URL's server (through its `postgres`
+// database) and passed to the server as DATABASE_URL; a restart on the same data directory uses the same
+// database, and the after hook drops them all. Without DATABASE_URL the server uses embedded PGlite in
+// its data directory, as it does by default. `server.backend` says which one a server uses.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after } from 'node:test';
+import pg from 'pg';
 
 /** The admin token every test server is started with (EXCHANGE_ADMIN_TOKEN). */
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
@@ -134,9 +141,12 @@ export class Client {
 }
 
 export interface StartOptions {
-  /** Environment overrides (added to the defaults, which they may replace). */
+  /**
+   * Environment overrides (added to the defaults, which they may replace). DATABASE_URL given here is
+   * used as is ("" forces PGlite) instead of the database this helper would create.
+   */
   env?: Record<string, string>;
-  /** Reuse a data directory (a restart); default: a fresh temporary one. */
+  /** Reuse a data directory (a restart; with PostgreSQL, its database too); default: a fresh temporary one. */
   dataDir?: string;
   /** Wait for GET /readyz to answer 200 (default). False: return once the URL is printed. */
   waitReady?: boolean;
@@ -146,6 +156,68 @@ const live = new Set<ServerProcess>();
 /** Spawned servers that have not printed their URL yet. */
 const pending = new Set<{ pid: number; kill: () => void }>();
 const tempDirs = new Set<string>();
+
+// ---------------------------------------------------------------------------------------------------------
+// Reporting databases (only when the test process has DATABASE_URL)
+
+/** The reporting backend of a server: embedded PGlite, or a PostgreSQL server from DATABASE_URL. */
+export type ReportingBackend = 'pglite' | 'postgres';
+
+/** The test process's DATABASE_URL: where the servers' databases are created ("" or unset: PGlite). */
+const TEST_DATABASE_URL = process.env.DATABASE_URL || undefined;
+
+/** The backend servers started here use unless a test says otherwise. */
+export const DEFAULT_BACKEND: ReportingBackend = TEST_DATABASE_URL ? 'postgres' : 'pglite';
+
+/** `url` with its database replaced by `database`. */
+export function databaseUrlWith(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** Database name per data directory: a restart on the same directory gets the same database. */
+const databases = new Map<string, string>();
+/** Every database created here and not dropped yet. */
+const createdDatabases = new Set<string>();
+
+/** Runs one statement on the `postgres` database of the test process's DATABASE_URL server. */
+async function onMaintenanceDatabase(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrlWith(TEST_DATABASE_URL!, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The DATABASE_URL for a server on `dataDir`: created on first use, undefined without DATABASE_URL. */
+async function databaseUrlFor(dataDir: string): Promise<string | undefined> {
+  if (TEST_DATABASE_URL === undefined) return undefined;
+  let name = databases.get(dataDir);
+  if (name === undefined) {
+    name = `exch_test_${randomBytes(6).toString('hex')}`;
+    await onMaintenanceDatabase(`CREATE DATABASE ${name}`);
+    createdDatabases.add(name);
+    databases.set(dataDir, name);
+  }
+  return databaseUrlWith(TEST_DATABASE_URL, name);
+}
+
+/** Drops every database created here (call once no server uses them). */
+async function dropDatabases(): Promise<void> {
+  if (createdDatabases.size === 0) return;
+  if (process.env.E2E_KEEP_DATA === '1') {
+    console.log(`E2E_KEEP_DATA=1: kept databases ${[...createdDatabases].join(' ')}`);
+    return;
+  }
+  for (const name of [...createdDatabases]) {
+    await onMaintenanceDatabase(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    createdDatabases.delete(name);
+  }
+  databases.clear();
+}
 
 /** Variables of the test runner's environment that must not leak into the server under test. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -168,6 +240,10 @@ export class ServerProcess {
     readonly dataDir: string,
     private readonly exitPromise: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
     private readonly logs: { text: string },
+    /** The DATABASE_URL the server was given (undefined: PGlite in <dataDir>/reporting). */
+    readonly databaseUrl: string | undefined,
+    /** The environment overrides it was started with (a restart reuses them). */
+    private readonly envOverrides: Record<string, string>,
   ) {
     this.client = new Client(url);
     void exitPromise.then((result) => {
@@ -183,14 +259,18 @@ export class ServerProcess {
       dataDir = await mkdtemp(join(tmpdir(), 'exchange-e2e-'));
       tempDirs.add(dataDir);
     }
+    const overrides = options.env ?? {};
+    const databaseUrl = 'DATABASE_URL' in overrides ? overrides.DATABASE_URL || undefined : await databaseUrlFor(dataDir);
     const env: NodeJS.ProcessEnv = {
       ...cleanEnv(),
       PORT: '0',
       HOST: '127.0.0.1',
       EXCHANGE_DATA_DIR: dataDir,
       EXCHANGE_ADMIN_TOKEN: ADMIN_TOKEN,
-      ...options.env,
+      ...overrides,
     };
+    if (databaseUrl === undefined) delete env.DATABASE_URL;
+    else env.DATABASE_URL = databaseUrl;
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
       cwd: REPO_ROOT,
       env,
@@ -231,11 +311,27 @@ export class ServerProcess {
       throw error;
     });
 
-    const server = new ServerProcess(child, url, pid, dataDir, exitPromise, logs);
+    const server = new ServerProcess(child, url, pid, dataDir, exitPromise, logs, databaseUrl, { ...overrides });
     live.add(server);
     pending.delete(placeholder);
     if (options.waitReady !== false) await server.waitReady();
     return server;
+  }
+
+  /** The reporting backend this server uses. */
+  get backend(): ReportingBackend {
+    return this.databaseUrl === undefined ? 'pglite' : 'postgres';
+  }
+
+  /**
+   * Starts a new server on the same data directory and the same reporting database (the same
+   * environment overrides, plus `options.env`). Stop this one first.
+   */
+  restart(options: Omit<StartOptions, 'dataDir'> = {}): Promise<ServerProcess> {
+    if (this.running) throw new Error(`server ${this.pid} is still running: stop it before restarting on ${this.dataDir}`);
+    const env = { ...this.envOverrides, ...options.env };
+    if (this.databaseUrl !== undefined) env.DATABASE_URL = this.databaseUrl;
+    return ServerProcess.start({ ...options, env, dataDir: this.dataDir });
   }
 
   /** Everything the server printed so far (stdout and stderr). */
@@ -302,11 +398,12 @@ export class ServerProcess {
   }
 }
 
-/** Kills every server still running (by PID) and removes the temporary data directories. */
+/** Kills every server still running (by PID), drops the databases and removes the temporary data directories. */
 export async function stopAllServers(): Promise<void> {
   for (const entry of pending) entry.kill();
   pending.clear();
   await Promise.all([...live].map((server) => server.kill9()));
+  await dropDatabases();
   if (process.env.E2E_KEEP_DATA !== '1') {
     await Promise.all([...tempDirs].map((dir) => rm(dir, { recursive: true, force: true })));
     tempDirs.clear();

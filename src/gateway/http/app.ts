@@ -8,6 +8,7 @@ import type { GatewayContext } from './context.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerMarketDataRoutes } from './routes/market-data.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
+import { registerReportRoutes } from './routes/reports.ts';
 import { registerTradingRoutes } from './routes/trading.ts';
 import { DEFAULT_WEBSOCKET_SETTINGS, registerWebSocketGateway } from '../ws/ws-gateway.ts';
 
@@ -90,6 +91,7 @@ export function buildHttpApp(context: GatewayContext): FastifyInstance {
   registerMarketDataRoutes(app, context);
   registerAdminRoutes(app, context);
   registerTradingRoutes(app, context, perKey);
+  registerReportRoutes(app, context, perKey);
   registerWebSocketGateway(app, context, context.websocket ?? DEFAULT_WEBSOCKET_SETTINGS);
   return app;
 }

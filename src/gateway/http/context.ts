@@ -4,6 +4,7 @@ import type { Metrics } from '../../ops/index.ts';
 import type { Clock } from '../../sequencer/index.ts';
 import type { SymbolTable } from './symbols.ts';
 import type { WebSocketSettings } from '../ws/ws-gateway.ts';
+import type { ReportingConsumer, ReportingStore } from '../../reporting/index.ts';
 
 export interface GatewaySettings {
   adminToken: string;
@@ -37,6 +38,8 @@ export interface GatewayContext {
   metrics: Metrics;
   clock: Clock;
   settings: GatewaySettings;
+  /** The reporting store and the consumer feeding it (executions, reports, audit, reconciliation). */
+  reporting: { store: ReportingStore; consumer: ReportingConsumer };
   /** WebSocket limits; defaults when absent. */
   websocket?: WebSocketSettings;
   /** Random API keys and secrets (injected so tests can make them predictable). */

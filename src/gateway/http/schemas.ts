@@ -3,6 +3,16 @@
 const decimal = { type: 'string', pattern: '^[0-9]{1,15}(\\.[0-9]{1,2})?$', description: 'decimal string, at most 2 decimals, e.g. "189.50"' };
 const id = { type: 'string', pattern: '^[0-9]{1,15}$', description: 'numeric id as a string' };
 
+/**
+ * A time in ms for a query string. ajv's type coercion turns "1e400" into Infinity and lets it through
+ * `maximum`, so times are digit strings (at most 15 digits: always a safe integer) converted by `msOf`.
+ */
+const timeMs = { type: 'string', pattern: '^[0-9]{1,15}$', description: 'ms since the Unix epoch' };
+
+export function msOf(text: string | undefined, fallback: number): number {
+  return text === undefined ? fallback : Number(text);
+}
+
 export const schemas = {
   createAccountBody: {
     type: 'object', required: ['name'], additionalProperties: false,
@@ -49,10 +59,23 @@ export const schemas = {
     properties: {
       symbol: { type: 'string', minLength: 1, maxLength: 16 },
       orderId: id,
-      startTime: { type: 'integer', minimum: 0 },
-      endTime: { type: 'integer', minimum: 0 },
+      startTime: timeMs,
+      endTime: timeMs,
       limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+      before: { ...id, description: 'pagination: only executions with an id below this (the previous page\'s `next`)' },
     },
+  },
+  tradesReportQuery: {
+    type: 'object', additionalProperties: false,
+    properties: {
+      startTime: timeMs,
+      endTime: timeMs,
+      format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
+    },
+  },
+  dateQuery: {
+    type: 'object', required: ['date'], additionalProperties: false,
+    properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC day, YYYY-MM-DD' } },
   },
   l2Query: {
     type: 'object', required: ['symbol'], additionalProperties: false,
@@ -71,8 +94,8 @@ export const schemas = {
     properties: {
       symbol: { type: 'string', minLength: 1, maxLength: 16 },
       resolution: { type: 'string', enum: ['1m', '5m', '15m', '1h', '1d'] },
-      startTime: { type: 'integer', minimum: 0 },
-      endTime: { type: 'integer', minimum: 0 },
+      startTime: timeMs,
+      endTime: timeMs,
     },
   },
 } as const;

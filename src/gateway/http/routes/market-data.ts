@@ -5,7 +5,7 @@ import type { Resolution } from '../../../views/index.ts';
 import { formatCents } from '../../common/index.ts';
 import type { GatewayContext } from '../context.ts';
 import { presentCandle, presentLevels, presentTicker, presentTrade } from '../presenters.ts';
-import { schemas } from '../schemas.ts';
+import { msOf, schemas } from '../schemas.ts';
 
 export function registerMarketDataRoutes(app: FastifyInstance, context: GatewayContext): void {
   const { node, symbols } = context;
@@ -60,9 +60,9 @@ export function registerMarketDataRoutes(app: FastifyInstance, context: GatewayC
   });
 
   app.get('/v1/marketdata/candles', { schema: { querystring: schemas.candlesQuery } }, async (request) => {
-    const query = request.query as { symbol: string; resolution: Resolution; startTime?: number; endTime?: number };
+    const query = request.query as { symbol: string; resolution: Resolution; startTime?: string; endTime?: string };
     const symbolId = symbols.id(query.symbol);
-    const candles = market.candles(symbolId, query.resolution, query.startTime ?? 0, query.endTime ?? Number.MAX_SAFE_INTEGER);
+    const candles = market.candles(symbolId, query.resolution, msOf(query.startTime, 0), msOf(query.endTime, Number.MAX_SAFE_INTEGER));
     return {
       symbol: query.symbol,
       resolution: query.resolution,

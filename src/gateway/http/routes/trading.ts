@@ -6,7 +6,7 @@ import { isOpen, type OrderRecord, statusOf } from '../../../views/index.ts';
 import { ApiError, apiErrorFromReject, invalidArgument, parsePriceCents, type TokenBucketLimiter } from '../../common/index.ts';
 import { requireReady, signatureGuard } from '../auth.ts';
 import type { GatewayContext } from '../context.ts';
-import { orderTypeOf, presentExecution, presentOrder, presentWallet, sideOf, timeInForceOf } from '../presenters.ts';
+import { orderTypeOf, presentOrder, presentWallet, sideOf, timeInForceOf } from '../presenters.ts';
 import { schemas } from '../schemas.ts';
 
 interface NewOrderBody {
@@ -122,19 +122,6 @@ export function registerTradingRoutes(app: FastifyInstance, context: GatewayCont
       return true;
     }, query.limit);
     return { orders: list.map((order) => presentOrder(order, symbols)) };
-  });
-
-  app.get('/v1/execution', { preValidation: guard, schema: { querystring: schemas.executionsQuery } }, async (request) => {
-    const query = request.query as { symbol?: string; orderId?: string; startTime?: number; endTime?: number; limit: number };
-    const symbolId = query.symbol === undefined ? undefined : symbols.id(query.symbol);
-    const orderId = query.orderId === undefined ? undefined : Number(query.orderId);
-    const startMs = query.startTime ?? 0;
-    const endMs = query.endTime ?? Number.MAX_SAFE_INTEGER;
-    const list = node.orders.executions(request.accountId, (execution) =>
-      (symbolId === undefined || execution.symbolId === symbolId) &&
-      (orderId === undefined || execution.orderId === orderId) &&
-      execution.timeMs >= startMs && execution.timeMs <= endMs, query.limit);
-    return { executions: list.map((execution) => presentExecution(execution, symbols)) };
   });
 
   app.get('/v1/wallet', { preValidation: guard }, async (request) => {

@@ -1,0 +1,98 @@
+// Feeds the reporting store from the released command stream, off the critical path: released commands
+// queue up in memory and are written in batches, each batch with its offset in one transaction, so after
+// a crash the store resumes exactly where it stopped. When the database is slow the queue grows and the
+// store lags (a metric), but the engine never waits for it.
+import type { Released } from '../sequencer/index.ts';
+
+export interface OffsetStore {
+  offset(): Promise<number>;
+  write(batch: readonly Released[]): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  /** Commands per transaction. */
+  maxBatchCommands: number;
+  /** Wait before retrying a failed write (doubles up to 30 s). */
+  retryDelayMs: number;
+  log: (message: string) => void;
+  /** Called after every batch with its size and duration, for metrics. */
+  onBatch?: (commands: number, seconds: number) => void;
+}
+
+export class ReportingConsumer {
+  private queue: Released[] = [];
+  private draining: Promise<void> | null = null;
+  private waiters: Array<{ sequence: number; resolve: (done: boolean) => void }> = [];
+  /** The newest sequence handed to the queue. */
+  private enqueuedThrough: number;
+  private stopped = false;
+
+  private constructor(private readonly store: OffsetStore, public writtenThrough: number, private readonly options: ConsumerOptions) {
+    this.enqueuedThrough = writtenThrough;
+  }
+
+  static async open(store: OffsetStore, options: ConsumerOptions): Promise<ReportingConsumer> {
+    return new ReportingConsumer(store, await store.offset(), options);
+  }
+
+  /** The offset to give the node: recovery must release everything after it. */
+  get offset(): number {
+    return this.writtenThrough;
+  }
+
+  /** Commands released but not yet in the store. */
+  get lag(): number {
+    return this.enqueuedThrough - this.writtenThrough;
+  }
+
+  readonly onRelease = (released: Released): void => {
+    if (this.stopped || released.command.sequence <= this.enqueuedThrough) return;
+    this.queue.push(released);
+    this.enqueuedThrough = released.command.sequence;
+    this.draining ??= this.drain().finally(() => (this.draining = null));
+  };
+
+  /** Resolves true once everything up to `sequence` is in the store, false after `timeoutMs`. */
+  caughtUp(sequence: number, timeoutMs: number): Promise<boolean> {
+    if (this.writtenThrough >= sequence) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { sequence, resolve };
+      this.waiters.push(waiter);
+      setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(this.writtenThrough >= sequence);
+      }, timeoutMs).unref();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    // Let a burst of releases join the first batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    let delayMs = this.options.retryDelayMs;
+    while (this.queue.length > 0 && !this.stopped) {
+      const batch = this.queue.slice(0, this.options.maxBatchCommands);
+      const startedNs = process.hrtime.bigint();
+      try {
+        await this.store.write(batch);
+      } catch (error) {
+        this.options.log(`reporting: write failed (${(error as Error).message}); retrying in ${delayMs} ms, ${this.lag} commands behind`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, 30_000);
+        continue;
+      }
+      delayMs = this.options.retryDelayMs;
+      this.queue.splice(0, batch.length);
+      this.writtenThrough = batch[batch.length - 1].command.sequence;
+      this.options.onBatch?.(batch.length, Number(process.hrtime.bigint() - startedNs) / 1e9);
+      const ready = this.waiters.filter((w) => w.sequence <= this.writtenThrough);
+      this.waiters = this.waiters.filter((w) => w.sequence > this.writtenThrough);
+      for (const waiter of ready) waiter.resolve(true);
+    }
+  }
+
+  /** Writes what is queued, then stops taking more. */
+  async close(): Promise<void> {
+    while (this.draining) await this.draining;
+    this.stopped = true;
+  }
+}

@@ -1,0 +1,34 @@
+// The reporting worker thread: owns the store (PGlite runs its WebAssembly PostgreSQL synchronously, so
+// on the main thread it would stall order entry) and answers the main thread's calls one at a time, in
+// order. Started by openReportingStoreInWorker.
+import { parentPort, workerData } from 'node:worker_threads';
+import { openReportingStore } from './store.ts';
+import type { ReportingStore, ReportingStoreOptions } from './types.ts';
+import type { WorkerCall, WorkerReady, WorkerReply } from './worker-protocol.ts';
+
+const port = parentPort!;
+const options = workerData as Omit<ReportingStoreOptions, 'log'>;
+
+let store: ReportingStore;
+try {
+  store = await openReportingStore({ ...options, log: (message) => port.postMessage({ log: message }) });
+  port.postMessage({ ready: true, backend: store.backend } satisfies WorkerReady);
+} catch (error) {
+  port.postMessage({ ready: false, message: (error as Error).message } satisfies WorkerReady);
+  process.exit(1);
+}
+
+let queue = Promise.resolve();
+port.on('message', (call: WorkerCall) => {
+  queue = queue.then(async () => {
+    let reply: WorkerReply;
+    try {
+      const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method];
+      reply = { id: call.id, ok: true, value: await method.apply(store, call.args) };
+    } catch (error) {
+      reply = { id: call.id, ok: false, message: (error as Error).message };
+    }
+    port.postMessage(reply);
+    if (call.method === 'close') port.close();
+  });
+});

@@ -1,0 +1,11 @@
+// Messages between the main thread and the reporting worker: calls of ReportingStore methods by id.
+export interface WorkerCall {
+  id: number;
+  method: string;
+  args: unknown[];
+}
+
+export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
+
+/** The worker's first message: the store is open (or failed to open). */
+export type WorkerReady = { ready: true; backend: 'pglite' | 'postgres' } | { ready: false; message: string };

@@ -1,0 +1,75 @@
+// The reporting store behind a worker thread: the same ReportingStore interface, each call a message.
+// Batches are copied to the worker (structured clone), so the main thread pays a copy per batch and
+// never the database's work.
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../ops/index.ts';
+import type { ReportingStore, ReportingStoreOptions } from './types.ts';
+import type { WorkerCall, WorkerReady, WorkerReply } from './worker-protocol.ts';
+
+export async function openReportingStoreInWorker(options: ReportingStoreOptions): Promise<ReportingStore> {
+  const { log, ...rest } = options;
+  const worker = startWorker(new URL('./worker-main.ts', import.meta.url), rest);
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  let failure: Error | null = null;
+
+  const ready = await new Promise<WorkerReady>((resolve, reject) => {
+    worker.on('message', (message: WorkerReady | WorkerReply | { log: string }) => {
+      if ('log' in message) return log?.(message.log);
+      if ('ready' in message) return resolve(message);
+      const call = pending.get(message.id);
+      if (!call) return;
+      pending.delete(message.id);
+      if (message.ok) call.resolve(message.value);
+      else call.reject(new Error(message.message));
+    });
+    worker.on('error', (error) => {
+      failure = error;
+      reject(error);
+      for (const call of pending.values()) call.reject(error);
+      pending.clear();
+    });
+    worker.on('exit', (code) => {
+      failure ??= new Error(`reporting worker exited with code ${code}`);
+      for (const call of pending.values()) call.reject(failure);
+      pending.clear();
+    });
+  });
+  if (!ready.ready) throw new Error(`reporting store: ${ready.message}`);
+
+  const call = (method: string, args: unknown[]): Promise<unknown> => {
+    if (failure) return Promise.reject(failure);
+    return new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, method, args } satisfies WorkerCall);
+    });
+  };
+  return proxyStore(ready.backend, call, worker);
+}
+
+function proxyStore(backend: 'pglite' | 'postgres', call: (method: string, args: unknown[]) => Promise<unknown>, worker: Worker): ReportingStore {
+  const remote = <K extends keyof ReportingStore>(method: K) =>
+    ((...args: unknown[]) => call(method, args)) as unknown as ReportingStore[K];
+  return {
+    backend,
+    offset: remote('offset'),
+    write: remote('write'),
+    executions: remote('executions'),
+    trades: remote('trades'),
+    statement: remote('statement'),
+    dailySummary: remote('dailySummary'),
+    orderAudit: remote('orderAudit'),
+    order: remote('order'),
+    orders: remote('orders'),
+    candles: remote('candles'),
+    ledgerBalances: remote('ledgerBalances'),
+    reconcile: ((balances: Iterable<{ accountId: number; asset: number; amount: number }>) => call('reconcile', [[...balances]])) as ReportingStore['reconcile'],
+    counts: remote('counts'),
+    query: remote('query'),
+    close: async () => {
+      await call('close', []);
+      await worker.terminate();
+    },
+  };
+}
