@@ -70,23 +70,42 @@ export class ReportingConsumer {
     await new Promise((resolve) => setImmediate(resolve));
     let delayMs = this.options.retryDelayMs;
     while (this.queue.length > 0 && !this.stopped) {
-      const batch = this.queue.slice(0, this.options.maxBatchCommands);
+      // Two batches in flight: the store prepares the next while the database commits the previous
+      // (writes apply in call order, and a failed one fails those after it).
+      const first = this.queue.slice(0, this.options.maxBatchCommands);
+      const second = this.queue.slice(first.length, first.length + this.options.maxBatchCommands);
       const startedNs = process.hrtime.bigint();
-      try {
-        await this.store.write(batch);
-      } catch (error) {
-        this.options.log(`reporting: write failed (${(error as Error).message}); retrying in ${delayMs} ms, ${this.lag} commands behind`);
+      const writes = [first, second].filter((batch) => batch.length > 0).map((batch) => this.store.write(batch).then(() => batch));
+      const results = await Promise.allSettled(writes);
+      let written = 0;
+      for (const result of results) {
+        if (result.status === 'rejected') break;
+        written += result.value.length;
+        this.writtenThrough = result.value[result.value.length - 1].command.sequence;
+      }
+      this.queue.splice(0, written);
+      if (written > 0) {
+        this.options.onBatch?.(written, Number(process.hrtime.bigint() - startedNs) / 1e9);
+        const ready = this.waiters.filter((w) => w.sequence <= this.writtenThrough);
+        this.waiters = this.waiters.filter((w) => w.sequence > this.writtenThrough);
+        for (const waiter of ready) waiter.resolve(true);
+      }
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed) {
+        const error = failed.reason as Error;
+        if (error.name === 'SequenceGapError') {
+          // Not a passing fault: the store and this stream disagree on what was written. Retrying cannot
+          // help; stop, say so loudly, and let a restart recover from the store's own offset.
+          this.options.log(`reporting: STOPPED: ${error.message}; restart the exchange to recover the store from its offset`);
+          this.stopped = true;
+          return;
+        }
+        this.options.log(`reporting: write failed (${error.message}); retrying in ${delayMs} ms, ${this.lag} commands behind`);
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         delayMs = Math.min(delayMs * 2, 30_000);
         continue;
       }
       delayMs = this.options.retryDelayMs;
-      this.queue.splice(0, batch.length);
-      this.writtenThrough = batch[batch.length - 1].command.sequence;
-      this.options.onBatch?.(batch.length, Number(process.hrtime.bigint() - startedNs) / 1e9);
-      const ready = this.waiters.filter((w) => w.sequence <= this.writtenThrough);
-      this.waiters = this.waiters.filter((w) => w.sequence > this.writtenThrough);
-      for (const waiter of ready) waiter.resolve(true);
     }
   }
 

@@ -26,7 +26,7 @@ port.on('message', (call: WorkerCall) => {
       const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method];
       reply = { id: call.id, ok: true, value: await method.apply(store, call.args) };
     } catch (error) {
-      reply = { id: call.id, ok: false, message: (error as Error).message };
+      reply = { id: call.id, ok: false, name: (error as Error).name, message: (error as Error).message };
     }
     port.postMessage(reply);
     if (call.method === 'close') port.close();

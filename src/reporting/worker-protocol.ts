@@ -5,7 +5,8 @@ export interface WorkerCall {
   args: unknown[];
 }
 
-export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
+/** A failure keeps its error's name (e.g. SequenceGapError), which callers act on. */
+export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; name: string; message: string };
 
 /** The worker's first message: the store is open (or failed to open). */
 export type WorkerReady = { ready: true; backend: 'pglite' | 'postgres' } | { ready: false; message: string };

@@ -21,7 +21,11 @@ export async function openReportingStoreInWorker(options: ReportingStoreOptions)
       if (!call) return;
       pending.delete(message.id);
       if (message.ok) call.resolve(message.value);
-      else call.reject(new Error(message.message));
+      else {
+        const error = new Error(message.message);
+        error.name = message.name;
+        call.reject(error);
+      }
     });
     worker.on('error', (error) => {
       failure = error;

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const ADMIN_TOKEN = 'crash-e2e-admin-token-5f0c1d2e3a4b';
-const LISTEN_TIMEOUT_MS = 30_000;
+const LISTEN_TIMEOUT_MS = 120_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 
 // ---------------------------------------------------------------------------------------------------

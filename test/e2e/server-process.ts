@@ -24,7 +24,7 @@ import pg from 'pg';
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
-const READY_TIMEOUT_MS = 30_000;
+const READY_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 /** A parsed JSON response body: tests read arbitrary fields of it. */
