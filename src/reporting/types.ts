@@ -1,8 +1,8 @@
 // The reporting store's public shapes: rows as the queries return them (integers in their units, enums
 // as the core numbers them, so presenters written for the in-memory views work on them unchanged) and
 // the store interface both backends implement.
-import type { OrderType, Side, TimeInForce } from '../engine/index.ts';
 import type { Released } from '../sequencer/index.ts';
+import type { ExecutionRecord, OrderRecord, OrderStatus } from '../views/index.ts';
 
 export interface ReportingStoreOptions {
   /** A PostgreSQL URL; unset: embedded PGlite with its data in `<dataDir>/reporting`. */
@@ -13,48 +13,16 @@ export interface ReportingStoreOptions {
   log?: (message: string) => void;
 }
 
-export type OrderStatus = 'new' | 'partially_filled' | 'filled' | 'canceled';
+export type { OrderStatus };
 
-/** One side of a trade. Structurally an `ExecutionRecord` of src/views, plus where it came from. */
-export interface ExecutionRow {
-  /** tradeId * 2, + 1 for the maker side. */
-  executionId: number;
-  tradeId: number;
-  orderId: number;
-  accountId: number;
-  symbolId: number;
-  side: Side;
-  orderType: OrderType;
-  priceCents: number;
-  quantity: number;
-  feeCents: number;
-  isMaker: boolean;
-  timeMs: number;
+/** One side of a trade: the in-memory view's execution record, plus where it came from. */
+export interface ExecutionRow extends ExecutionRecord {
   eventSequence: number;
 }
 
-/** An order as the API shows it, in integer units. Structurally an `OrderRecord` of src/views, plus status. */
-export interface OrderRow {
-  orderId: number;
-  accountId: number;
-  symbolId: number;
-  side: Side;
-  orderType: OrderType;
-  /** 0 for market orders. */
-  priceCents: number;
-  /** Total quantity, filled part included (after any replace). */
-  quantity: number;
-  timeInForce: TimeInForce;
-  postOnly: boolean;
-  /** Empty string when the client sent none. */
-  clientOrderId: string;
-  creationTimeMs: number;
-  filledQuantity: number;
-  /** Sum of price x quantity over fills, for the average price. */
-  filledNotionalCents: number;
+/** An order as the API shows it, in integer units: the in-memory view's order record, plus its status. */
+export interface OrderRow extends OrderRecord {
   status: OrderStatus;
-  /** status === 'canceled' (kept so that an OrderRow is also an OrderRecord). */
-  canceled: boolean;
   /** Sequence of the last event that changed this order. */
   lastEventSequence: number;
 }
