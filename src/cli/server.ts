@@ -28,6 +28,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
   });
   const reporting = await ReportingConsumer.open(store, {
     maxBatchCommands: 2_000,
+    batchDelayMs: 50,
     retryDelayMs: 250,
     log,
     onBatch: (commands, seconds) => {

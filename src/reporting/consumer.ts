@@ -12,6 +12,13 @@ export interface OffsetStore {
 export interface ConsumerOptions {
   /** Commands per transaction. */
   maxBatchCommands: number;
+  /**
+   * How long released commands may gather before a write, unless a full batch is ready sooner. A
+   * transaction has a fixed cost (PGlite's commit alone is most of it at low rates), so writing every
+   * few commands would cost the reporting thread most of a core; reporting values accuracy over latency.
+   * Default 50.
+   */
+  batchDelayMs?: number;
   /** Wait before retrying a failed write (doubles up to 30 s). */
   retryDelayMs: number;
   log: (message: string) => void;
@@ -66,10 +73,11 @@ export class ReportingConsumer {
   }
 
   private async drain(): Promise<void> {
-    // Let a burst of releases join the first batch.
-    await new Promise((resolve) => setImmediate(resolve));
     let delayMs = this.options.retryDelayMs;
     while (this.queue.length > 0 && !this.stopped) {
+      if (this.queue.length < this.options.maxBatchCommands) {
+        await new Promise((resolve) => setTimeout(resolve, this.options.batchDelayMs ?? 50));
+      }
       // Two batches in flight: the store prepares the next while the database commits the previous
       // (writes apply in call order, and a failed one fails those after it).
       const first = this.queue.slice(0, this.options.maxBatchCommands);
