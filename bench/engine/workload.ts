@@ -8,18 +8,9 @@
 // resting, so every cancel targets an order that is really on the book, and the model's trade count is a
 // cross-check for both engines.
 
-/** splitmix32: tiny, fast, good enough to draw a benchmark from; never Math.random. */
-export function splitmix32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) | 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    z ^= z >>> 16;
-    return (z >>> 0) / 0x1_0000_0000;
-  };
-}
+import { splitmix32 } from '../../src/ops/seeded-random.ts';
+
+export { splitmix32 };
 
 export const OpKind = {
   /** Passive limit GTC on its own side of the mid: rests. */

@@ -49,18 +49,9 @@ export interface JournalMeta extends FlowSpec {
   fsync: false;
 }
 
-/** splitmix32 (as test/reporting/flow.ts): seeded, never Math.random. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) | 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    z ^= z >>> 16;
-    return (z >>> 0) / 0x1_0000_0000;
-  };
-}
+import { splitmix32 as seededRandom } from '../../src/ops/seeded-random.ts';
+
+export { seededRandom };
 
 export function benchConfig(symbols: readonly string[]): EngineConfig {
   return {

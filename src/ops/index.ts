@@ -1,2 +1,3 @@
 export { Metrics } from './metrics.ts';
 export { startWorker } from './ts-worker.ts';
+export { splitmix32 } from './seeded-random.ts';

@@ -8,18 +8,9 @@ import {
 } from '../../src/engine/index.ts';
 import { CommandEventSink, type Released, Sequencer, type UnstampedCommand } from '../../src/sequencer/index.ts';
 
-/** splitmix32: a small seeded generator (never Math.random in a reproducible test). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) | 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    z ^= z >>> 16;
-    return (z >>> 0) / 0x1_0000_0000;
-  };
-}
+import { splitmix32 as seededRandom } from '../../src/ops/seeded-random.ts';
+
+export { seededRandom };
 
 export interface FlowOptions {
   seed: number;
