@@ -124,24 +124,32 @@ export interface ForkOptions {
   serialization?: 'json' | 'advanced';
   /** After an exit request went unheeded for 3 s: SIGTERM, then SIGKILL after this long. Default 2000 ms. */
   killGraceMs?: number;
+  /** Message types the helper sends on its own (progress reports), handed to `onNotice` instead of answering a request. */
+  noticeTypes?: readonly string[];
 }
 
 /**
  * A forked helper (`script`, TypeScript via tsx) answering each request with one message (errors as
- * `{type: 'error', message}`, see ipc.ts). One request at a time.
+ * `{type: 'error', message}`, see ipc.ts). One request at a time; messages of the `noticeTypes` go to
+ * `onNotice` whenever they come.
  */
 export class Forked<To extends { type: string }, From extends { type: string }> {
   readonly child: ChildProcess;
+  /** Messages of ForkOptions.noticeTypes. */
+  onNotice: (message: From) => void = () => {};
   private waiting: { resolve: (message: From) => void; reject: (error: Error) => void } | null = null;
   private readonly killGraceMs: number;
+  private readonly noticeTypes: ReadonlySet<string>;
 
   constructor(script: string, private readonly name: string, options: ForkOptions = {}) {
     this.killGraceMs = options.killGraceMs ?? 2000;
+    this.noticeTypes = new Set(options.noticeTypes ?? []);
     this.child = fork(script, [], {
       execArgv: ['--import', 'tsx'], cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: options.serialization ?? 'advanced',
     });
     children.add(this.child);
     this.child.on('message', (message: From) => {
+      if (this.noticeTypes.has(message.type)) return this.onNotice(message);
       const waiting = this.waiting;
       this.waiting = null;
       if (waiting === null) return;

@@ -85,13 +85,17 @@ export function cents(text: string): number {
   return Number(whole) * 100 + Number(frac.padEnd(2, '0').slice(0, 2));
 }
 
-/** The named symbols with their reference price and tick size in cents (GET /v1/symbols); throws if one is not listed. */
-export async function benchSymbols(url: string, names: string[]): Promise<BenchSymbol[]> {
+/**
+ * The named symbols with their reference price and tick size in cents (GET /v1/symbols) and their symbolId
+ * (the index in that list, as the binary order-entry protocol numbers them); throws if one is not listed.
+ */
+export async function benchSymbols(url: string, names: string[]): Promise<Array<BenchSymbol & { symbolId: number }>> {
   const listed = (await call(url, 'GET', '/v1/symbols', null)) as { symbols: { symbol: string; tickSize: string; referencePrice: string }[] };
   return names.map((name) => {
-    const found = listed.symbols.find((s) => s.symbol === name);
-    if (!found) throw new Error(`symbol ${name} is not listed`);
-    return { symbol: name, referenceCents: cents(found.referencePrice), tickCents: cents(found.tickSize) };
+    const symbolId = listed.symbols.findIndex((s) => s.symbol === name);
+    if (symbolId < 0) throw new Error(`symbol ${name} is not listed`);
+    const found = listed.symbols[symbolId];
+    return { symbol: name, referenceCents: cents(found.referencePrice), tickCents: cents(found.tickSize), symbolId };
   });
 }
 
@@ -102,4 +106,18 @@ export async function fundedAccount(exchange: Exchange, name: string, symbols: s
   await call(exchange.url, 'POST', base, exchange.adminToken, { asset: 'USD', amount: '1000000000.00' });
   for (const symbol of symbols) await call(exchange.url, 'POST', base, exchange.adminToken, { asset: symbol, amount: '10000000' });
   return { accountId: account.accountId, apiKey: account.apiKey, apiSecret: account.apiSecret };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Metrics (GET /metrics, Prometheus text)
+
+export async function metricsText(url: string): Promise<string> {
+  const response = await fetch(new URL('/metrics', url));
+  return response.text();
+}
+
+/** The first sample of `name` in a Prometheus text (NaN when absent). */
+export function metricValue(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
+  return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
 }

@@ -25,6 +25,15 @@ export function pressure(): { cpuSome60: number; ioSome60: number } | null {
   }
 }
 
+/** Linux PSI: microseconds during which some task waited for a CPU, since boot (null when unavailable). */
+export function cpuStallMicros(): number | null {
+  try {
+    return Number(/some .*total=([0-9]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))![1]);
+  } catch {
+    return null;
+  }
+}
+
 export function busyText(): string {
   const p = pressure();
   return `load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}` +

@@ -12,16 +12,18 @@ export function errorsText(errors: Record<string, number>, none: string): string
 
 /**
  * Writes bench/results/<bench>-<start time>.json: the benchmark, its start, duration and command line, then
- * `body`; logs the path and the run's duration.
+ * `body`; logs the path and the run's duration, and returns the path. `script` is the npm script that ran
+ * it (default `bench:<bench>`).
  */
-export function saveResults(bench: string, startedAt: number, body: Record<string, unknown>): void {
+export function saveResults(bench: string, startedAt: number, body: Record<string, unknown>, script = `bench:${bench}`): string {
   const resultsDir = join(root, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${bench}-${new Date(startedAt).toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({
     bench, startedAt: new Date(startedAt).toISOString(), durationS: (Date.now() - startedAt) / 1000,
-    command: `npm run bench:${bench}${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+    command: `npm run ${script}${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
     ...body,
   }, null, 2) + '\n');
   console.log(`results: ${file} (${((Date.now() - startedAt) / 1000).toFixed(0)} s in all)`);
+  return file;
 }

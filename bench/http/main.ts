@@ -21,15 +21,13 @@
 //
 // Options: --rates 1000,2000,3000,... --echo-rates ... --step-seconds 5 --settle-seconds 1 --warmup-seconds 2
 //   --connections 256 --accounts 50 --symbols AAPL,... --client raw|node --stop-p99-ms 50 --skip-echo --cpu-prof --keep-data
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Forked, root, runMain, startChild, stopChild } from '../common/children.ts';
-import { benchSymbols, type Exchange, fundedAccount, logProfile, startExchange, stopExchange } from '../common/exchange.ts';
-import { busyText, cpuSeconds, machine, machineAfter } from '../common/machine.ts';
+import { Forked, runMain, startChild, stopChild } from '../common/children.ts';
+import { codeVersion } from '../common/code.ts';
+import { benchSymbols, type Exchange, fundedAccount, logProfile, metricsText, metricValue, startExchange, stopExchange } from '../common/exchange.ts';
+import { busyText, cpuSeconds, cpuStallMicros, machine, machineAfter } from '../common/machine.ts';
 import { errorsText, saveResults } from '../common/report.ts';
 import type { FromLoad, StepResult, ToLoad, TransportKind } from './protocol.ts';
 import { fmtInt, fmtMs, pad } from './stats.ts';
@@ -104,16 +102,6 @@ async function setUp(exchange: Exchange): Promise<{ accounts: BenchAccount[]; sy
   return { accounts, symbols };
 }
 
-async function metricsText(url: string): Promise<string> {
-  const response = await fetch(new URL('/metrics', url));
-  return response.text();
-}
-
-function metricValue(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
-  return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Reporting
 
@@ -186,36 +174,6 @@ async function ladder(load: LoadProcess, serverPid: number | undefined, metricsU
     }
   }
   return rows;
-}
-
-/** Linux PSI: microseconds during which some task waited for a CPU, since boot (null when unavailable). */
-function cpuStallMicros(): number | null {
-  try {
-    return Number(/some .*total=([0-9]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))![1]);
-  } catch {
-    return null;
-  }
-}
-
-/** Which code was measured: git HEAD, whether src/ differs from it, and a hash of every file under src/. */
-function codeVersion(): { head: string; srcDirty: boolean; srcHash: string } {
-  const git = (...a: string[]): string => {
-    try {
-      return execFileSync('git', a, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return '';
-    }
-  };
-  const hash = createHash('sha256');
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else hash.update(path.slice(root.length)).update(readFileSync(path));
-    }
-  };
-  walk(join(root, 'src'));
-  return { head: git('rev-parse', '--short', 'HEAD') || 'none', srcDirty: git('status', '--porcelain', '--', 'src') !== '', srcHash: hash.digest('hex').slice(0, 12) };
 }
 
 // ---------------------------------------------------------------------------------------------------------

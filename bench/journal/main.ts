@@ -1,76 +1,75 @@
-// Journal throughput and commit latency with group commit: a producer appends records of a fixed payload size
-// as fast as it can (or at --rate records/s), and we count what becomes durable per second. Latency is from
-// append() to the onDurable that covers it, sampled every 64th record.
+// Journal throughput and commit latency with group commit, with and without preallocated segments, in the same
+// run: rounds alternate the two modes (off, on, off, on, ...) so that a change in how busy the machine or the
+// disk is falls on both, and the summary gives each mode's median over its runs.
 //
-//   node --import tsx bench/journal/main.ts [--seconds=3] [--payload-bytes=100] [--rate=0] [--no-fsync] [--dir=PATH]
+//   node --import tsx bench/journal/main.ts [--seconds=3] [--payload-bytes=100] [--rate=0] [--rounds=3]
+//     [--preallocate=both|on|off] [--segment-mib=64] [--no-fsync] [--no-probe] [--dir=PATH]
 //
-// --dir should sit on the disk the exchange will use: fsync cost is the whole story here.
-import { mkdtemp, rm } from 'node:fs/promises';
+// Unless --no-probe, each round also times a synchronous write + fdatasync loop in both modes (fsync-probe.ts):
+// the file system's cost alone, which the journal runs' figures carry together with event-loop delays.
+//
+// --rate=0 offers records as fast as possible (throughput: big batches); a fixed --rate such as 20000 gives
+// small batches, where the fdatasync of each one is the commit latency. --dir should sit on the disk the
+// exchange will use: fsync cost is the whole story here.
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Journal } from '../../src/journal/index.ts';
-import { latencyUs } from '../engine/stats.ts';
-
-const RECORDS_PER_TICK = 1000;
-const MAX_BACKLOG_RECORDS = 100_000; // a producer faster than the disk waits instead of buffering without bound
-const SAMPLE_EVERY = 64;
+import { busyText } from '../common/machine.ts';
+import { type Latency, median } from '../engine/stats.ts';
+import { probeFdatasync } from './fsync-probe.ts';
+import { type RunOptions, type RunResult, runOnce } from './run.ts';
 
 function argument(name: string, fallback: string): string {
   const prefix = `--${name}=`;
   return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length) ?? fallback;
 }
 
-const seconds = Number(argument('seconds', '3'));
-const payloadBytes = Number(argument('payload-bytes', '100'));
-const ratePerSecond = Number(argument('rate', '0'));
-const fsync = !process.argv.includes('--no-fsync');
-const baseDir = argument('dir', tmpdir());
+const which = argument('preallocate', 'both');
+if (!['both', 'on', 'off'].includes(which)) throw new Error(`--preallocate must be both, on or off, got ${which}`);
+const modes = which === 'both' ? [false, true] : [which === 'on'];
+const rounds = Number(argument('rounds', '3'));
+const base: Omit<RunOptions, 'preallocate'> = {
+  seconds: Number(argument('seconds', '3')),
+  payloadBytes: Number(argument('payload-bytes', '100')),
+  ratePerSecond: Number(argument('rate', '0')),
+  fsync: !process.argv.includes('--no-fsync'),
+  segmentBytes: Number(argument('segment-mib', '64')) * 1024 * 1024,
+  baseDir: argument('dir', tmpdir()),
+};
 
-const dir = await mkdtemp(join(baseDir, 'journal-bench-'));
-try {
-  const journal = await Journal.open({ dir, fsync });
-  const payload = new Uint8Array(payloadBytes).fill(0x42);
-  const sampleAppendMs: number[] = [];
-  const latencyNs: number[] = [];
-  let nextSample = 0; // index into sampleAppendMs of the oldest not yet durable
-  let next = 1;
-  let fsyncUsTotal = 0;
-  journal.onBatch = (_records, _bytes, fsyncMicros) => {
-    fsyncUsTotal += fsyncMicros;
-  };
-  journal.onDurable = (sequence) => {
-    const nowMs = performance.now();
-    while (nextSample < sampleAppendMs.length && (nextSample + 1) * SAMPLE_EVERY <= sequence) {
-      latencyNs.push((nowMs - sampleAppendMs[nextSample++]) * 1e6);
+const probe = base.fsync && !process.argv.includes('--no-probe');
+const PROBE_WRITES = 2000;
+const PROBE_WRITE_BYTES = 1000;
+const label = (preallocate: boolean): string => (preallocate ? 'preallocated' : 'appending   ');
+const us = (value: number): string => value.toFixed(0).padStart(6);
+
+console.log(`journal bench: ${base.payloadBytes}-byte payloads, fsync ${base.fsync ? 'on' : 'OFF'}, ` +
+  `${base.ratePerSecond > 0 ? `${base.ratePerSecond} records/s offered` : 'as fast as possible'}, ${base.seconds} s a run, ` +
+  `${base.segmentBytes / 1024 / 1024} MiB segments, ${rounds} round(s), in ${base.baseDir}; ${busyText()}`);
+const results = new Map<boolean, RunResult[]>(modes.map((mode) => [mode, []]));
+const probes = new Map<boolean, Latency[]>(modes.map((mode) => [mode, []]));
+for (let round = 1; round <= rounds; round++) {
+  for (const preallocate of modes) {
+    if (probe) {
+      const p = probeFdatasync(base.baseDir, preallocate, PROBE_WRITES, PROBE_WRITE_BYTES);
+      probes.get(preallocate)!.push(p);
+      console.log(`  round ${round} ${label(preallocate)}: probe (${PROBE_WRITES} synchronous ${PROBE_WRITE_BYTES}-byte write + fdatasync) µs p50 ${us(p.p50)} p99 ${us(p.p99)}`);
     }
-  };
-
-  const startMs = performance.now();
-  const endMs = startMs + seconds * 1000;
-  await new Promise<void>((resolve) => {
-    const pump = (): void => {
-      const nowMs = performance.now();
-      if (nowMs >= endMs) return resolve();
-      let quota = next - 1 - journal.lastSequence < MAX_BACKLOG_RECORDS ? RECORDS_PER_TICK : 0;
-      if (ratePerSecond > 0) quota = Math.min(quota, Math.floor(((nowMs - startMs) / 1000) * ratePerSecond) - (next - 1));
-      for (let i = 0; i < quota; i++, next++) {
-        if (next % SAMPLE_EVERY === 0) sampleAppendMs.push(nowMs);
-        journal.append(next, payload);
-      }
-      setImmediate(pump);
-    };
-    pump();
-  });
-  const durableAtEnd = journal.lastSequence;
-  const elapsedS = (performance.now() - startMs) / 1000;
-  await journal.close();
-
-  const { batches, records, bytes } = journal.stats;
-  const latency = latencyUs(Float64Array.from(latencyNs));
-  console.log(`journal bench: ${payloadBytes}-byte payloads, fsync ${fsync ? 'on' : 'OFF'}, ${ratePerSecond > 0 ? `${ratePerSecond} records/s offered` : 'as fast as possible'}, ${seconds} s, ${dir}`);
-  console.log(`  durable: ${Math.round(durableAtEnd / elapsedS).toLocaleString('en-US')} records/s, ${(bytes / elapsedS / 1e6).toFixed(1)} MB/s`);
-  console.log(`  batches: ${batches} (${Math.round(batches / elapsedS)}/s), ${Math.round(records / Math.max(1, batches))} records per batch on average, fdatasync ${Math.round(fsyncUsTotal / Math.max(1, batches))} µs on average`);
-  console.log(`  append→durable latency µs: p50 ${latency.p50.toFixed(0)}, p99 ${latency.p99.toFixed(0)}, max ${latency.max.toFixed(0)}`);
-} finally {
-  await rm(dir, { recursive: true, force: true });
+    const r = await runOnce({ ...base, preallocate });
+    results.get(preallocate)!.push(r);
+    console.log(`  round ${round} ${label(preallocate)}: ${Math.round(r.durablePerSecond).toLocaleString('en-US').padStart(10)} durable records/s, ` +
+      `${r.megabytesPerSecond.toFixed(1)} MB/s, ${r.batches} batches of ${Math.round(r.recordsPerBatch)} records, ${r.segments} segment(s); ` +
+      `fdatasync µs p50 ${us(r.fsyncUs.p50)} p99 ${us(r.fsyncUs.p99)}; append→durable µs p50 ${us(r.appendToDurableUs.p50)} p99 ${us(r.appendToDurableUs.p99)}`);
+  }
 }
+console.log(`medians over ${rounds} round(s):`);
+for (const [preallocate, runs] of results) {
+  const m = (pick: (r: RunResult) => number): number => median(runs.map(pick));
+  console.log(`  ${label(preallocate)}: ${Math.round(m((r) => r.durablePerSecond)).toLocaleString('en-US').padStart(10)} durable records/s; ` +
+    `fdatasync µs p50 ${us(m((r) => r.fsyncUs.p50))} p99 ${us(m((r) => r.fsyncUs.p99))}; ` +
+    `append→durable µs p50 ${us(m((r) => r.appendToDurableUs.p50))} p99 ${us(m((r) => r.appendToDurableUs.p99))}`);
+}
+if (probe) {
+  for (const [preallocate, runs] of probes) {
+    console.log(`  ${label(preallocate)}: probe fdatasync µs p50 ${us(median(runs.map((p) => p.p50)))} p99 ${us(median(runs.map((p) => p.p99)))}`);
+  }
+}
+console.log(`after the runs: ${busyText()}`);

@@ -5,6 +5,7 @@ import { DEFAULT_ENGINE_SETTINGS, type EngineConfig } from '../engine/index.ts';
 import { DEFAULT_GATEWAY_SETTINGS, type GatewaySettings } from '../gateway/http/context.ts';
 import { parseIpList } from '../gateway/common/index.ts';
 import { DEFAULT_WEBSOCKET_SETTINGS, type WebSocketSettings } from '../gateway/ws/ws-gateway.ts';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 export interface ServerConfig {
@@ -22,6 +23,19 @@ export interface ServerConfig {
   snapshotEveryCommands: number;
   /** Candles kept in memory per symbol and resolution; older ones are archived on disk. */
   candlesInMemory: number;
+  orderEntry: OrderEntryConfig;
+}
+
+/** The binary order-entry gateways (docs/order-entry-protocol.md). */
+export interface OrderEntryConfig {
+  /** TCP port of the first gateway thread (thread i listens on port + i); 0: free ports. */
+  port: number;
+  /** Gateway threads: by default one per core left after the engine's thread. */
+  threads: number;
+  /** Bytes of each shared-memory ring between a gateway thread and the engine thread. */
+  ringBytes: number;
+  maxBufferedBytes: number;
+  idleTimeoutMs: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -31,6 +45,12 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min:
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new Error(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(text)}`);
   }
+  return value;
+}
+
+function powerOfTwoFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = intFromEnv(env, name, fallback, 64 * 1024, 1 << 30);
+  if ((value & (value - 1)) !== 0) throw new Error(`${name} must be a power of two, got ${value}`);
   return value;
 }
 
@@ -63,7 +83,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       heartbeatIntervalMs: intFromEnv(env, 'EXCHANGE_WS_HEARTBEAT_MS', DEFAULT_WEBSOCKET_SETTINGS.heartbeatIntervalMs, 100, 3_600_000),
     },
     fsync: env.EXCHANGE_FSYNC !== '0',
-    snapshotEveryCommands: intFromEnv(env, 'EXCHANGE_SNAPSHOT_EVERY', 100_000, 0, 1_000_000_000),
+    snapshotEveryCommands: intFromEnv(env, 'EXCHANGE_SNAPSHOT_EVERY', 1_000_000, 0, 1_000_000_000),
     candlesInMemory: intFromEnv(env, 'EXCHANGE_CANDLES_IN_MEMORY', 2_000, 2, 1_000_000),
+    orderEntry: {
+      port: intFromEnv(env, 'EXCHANGE_ORDER_ENTRY_PORT', 8081, 0, 65_535),
+      threads: intFromEnv(env, 'EXCHANGE_GATEWAY_THREADS', Math.max(1, availableParallelism() - 1), 1, 64),
+      ringBytes: powerOfTwoFromEnv(env, 'EXCHANGE_BUS_RING_BYTES', 16 * 1024 * 1024),
+      maxBufferedBytes: intFromEnv(env, 'EXCHANGE_ORDER_ENTRY_MAX_BUFFERED_BYTES', 64 * 1024 * 1024, 64 * 1024, 1 << 30),
+      idleTimeoutMs: intFromEnv(env, 'EXCHANGE_ORDER_ENTRY_IDLE_MS', 30_000, 100, 3_600_000),
+    },
   };
 }

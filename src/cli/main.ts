@@ -1,5 +1,7 @@
-// The command line: `start` (the default; `--demo` adds a market-making bot), `replay --verify`, and
-// `state-hash` and `reconcile` against a running server.
+// The command line: `start` (the default; `--demo` adds a market-making bot), `replay --verify`,
+// `state-hash` and `reconcile` against a running server, and `bench` (the end-to-end benchmark).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.ts';
 import { startDemo } from './demo.ts';
@@ -13,6 +15,7 @@ async function start(demo: boolean): Promise<void> {
   log(`exchange listening on ${server.url} (data in ${config.dataDir})`);
   log(`admin token: ${server.adminTokenSource === 'EXCHANGE_ADMIN_TOKEN' ? 'from EXCHANGE_ADMIN_TOKEN' : `in ${server.adminTokenSource}`}`);
   log(`API description: ${server.url}/docs`);
+  log(`order entry listening on ${server.orderEntryPorts.map((port) => `tcp://${config.host}:${port}`).join(' ')} (binary frames, docs/order-entry-protocol.md; WebSocket at /v1/order-entry on the same port)`);
   const bot = demo ? await startDemo(server.node, log) : null;
   let stopping = false;
   const stop = (signal: string): void => {
@@ -67,18 +70,41 @@ async function reconcile(url: string): Promise<void> {
   if (body.differences.length > 0) process.exitCode = 1;
 }
 
+/**
+ * `bench [options]`: bench/e2e/main.ts as a child process with the same options (its own parser), the
+ * exit code passed on. Ctrl-C reaches both processes (the benchmark stops its servers); SIGTERM is passed on.
+ */
+function bench(args: string[]): Promise<void> {
+  const script = fileURLToPath(new URL('../../bench/e2e/main.ts', import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: 'inherit' });
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGTERM');
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      process.exitCode = code ?? (signal === 'SIGINT' ? 130 : 1);
+      resolve();
+    });
+  });
+}
+
+const isBench = process.argv[2] === 'bench';
 const { values, positionals } = parseArgs({
+  args: isBench ? [] : process.argv.slice(2),
   allowPositionals: true,
   options: { demo: { type: 'boolean', default: false }, verify: { type: 'boolean', default: false }, url: { type: 'string' } },
 });
-const command = positionals[0] ?? 'start';
+const command = isBench ? 'bench' : positionals[0] ?? 'start';
 const serverUrl = values.url ?? `http://127.0.0.1:${process.env.PORT || 8080}`;
 const run = command === 'start' ? start(values.demo!)
   : command === 'demo' ? start(true)
   : command === 'replay' ? replay(values.verify!)
   : command === 'state-hash' ? stateHash(serverUrl)
   : command === 'reconcile' ? reconcile(serverUrl)
-  : Promise.reject(new Error(`unknown command ${command}: use start [--demo], demo, replay --verify, state-hash [--url], reconcile [--url]`));
+  : command === 'bench' ? bench(process.argv.slice(3))
+  : Promise.reject(new Error(`unknown command ${command}: use start [--demo], demo, replay --verify, state-hash [--url], reconcile [--url], bench [--help]`));
 run.catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);

@@ -8,6 +8,7 @@ import { Metrics } from '../ops/index.ts';
 import { systemClock } from '../sequencer/index.ts';
 import { DEFAULT_MARKET_LIMITS } from '../views/index.ts';
 import { openReportingStoreInWorker, ReportingConsumer } from '../reporting/index.ts';
+import { OrderEntryService } from '../gateway/binary/order-entry-service.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import type { ServerConfig } from './config.ts';
 
@@ -15,6 +16,8 @@ export interface RunningServer {
   node: ExchangeNode;
   app: FastifyInstance;
   url: string;
+  /** Ports of the binary order-entry gateway threads (TCP, and WebSocket at /v1/order-entry). */
+  orderEntryPorts: number[];
   adminTokenSource: string;
   close(): Promise<void>;
 }
@@ -63,6 +66,15 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     reporting: { store, consumer: reporting },
     newCredentials: () => ({ apiKey: randomBytes(16).toString('hex'), apiSecret: randomBytes(32).toString('hex') }),
   });
+  // Binary order entry: gateway threads on their own port(s), talking to this thread over shared memory.
+  const orderEntry = await OrderEntryService.start(node, {
+    host: config.host, port: config.orderEntry.port, threads: config.orderEntry.threads, ringBytes: config.orderEntry.ringBytes,
+    ratePerKey: { ratePerSecond: config.gateway.perKeyRatePerSecond, burst: config.gateway.perKeyBurst },
+    maxBufferedBytes: config.orderEntry.maxBufferedBytes, idleTimeoutMs: config.orderEntry.idleTimeoutMs, clock: () => systemClock.nowMs(), log,
+  });
+  app.get('/v1/order-entry', async () => ({
+    protocol: 'binary order entry, docs/order-entry-protocol.md', ports: orderEntry.ports, webSocketPath: '/v1/order-entry',
+  }));
   app.server.on('connection', (socket) => {
     metrics.connections.inc();
     socket.on('close', () => metrics.connections.dec());
@@ -73,8 +85,10 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     node,
     app,
     url,
+    orderEntryPorts: orderEntry.ports,
     adminTokenSource: source,
     close: () => (closing ??= (async () => {
+      await orderEntry.close();
       await app.close();
       await node.close();
       await reporting.close();

@@ -10,6 +10,25 @@ export async function writeAll(handle: FileHandle, data: Uint8Array, length: num
   }
 }
 
+/** 1 MiB of zeros, shared and never written to: the source of every zero block the journal writes. */
+export const ZEROS = Buffer.alloc(1 << 20);
+
+/** Writes zero bytes over [fromBytes, toBytes) of the file, a chunk at a time. */
+export async function writeZeros(handle: FileHandle, fromBytes: number, toBytes: number): Promise<void> {
+  for (let offset = fromBytes; offset < toBytes; offset += ZEROS.length) {
+    await writeAll(handle, ZEROS, Math.min(ZEROS.length, toBytes - offset), offset);
+  }
+}
+
+/** Whether every byte of `bytes` is zero (a memcmp against ZEROS, not a byte loop). */
+export function isAllZero(bytes: Uint8Array): boolean {
+  for (let at = 0; at < bytes.length; at += ZEROS.length) {
+    const part = bytes.subarray(at, Math.min(bytes.length, at + ZEROS.length));
+    if (!ZEROS.subarray(0, part.length).equals(part)) return false;
+  }
+  return true;
+}
+
 /** fsyncs a directory so that a file created, renamed or deleted in it survives a crash (the data fsync
  *  does not cover the directory entry). Windows cannot open directories, and its rename is durable enough. */
 export async function fsyncDirectory(dir: string): Promise<void> {

@@ -1,20 +1,22 @@
 // Start-up check of the journal directory: every segment, every record. The result is the list of segments
-// and the last intact sequence. A torn tail (the last write of the last segment cut short by a crash) is
-// expected after a crash and is cut off with a warning; anything else is corruption and stops start-up,
+// and the last intact sequence. Zeros after the last record are the preallocated rest of the segment and end
+// the data silently (segment-reader.ts). A torn tail (the last write of the last segment cut short by a crash)
+// is expected after a crash and is cut off with a warning; anything else is corruption and stops start-up,
 // because silently skipping it would lose acknowledged commands.
 import { mkdir, open, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { JournalCorruptError } from './errors.ts';
-import { fsyncDirectory } from './fs-util.ts';
+import { fsyncDirectory, writeZeros } from './fs-util.ts';
 import { parseSegmentFileName, RECORD_HEADER_BYTES, SEGMENT_SUFFIX } from './record-format.ts';
-import { describeProblem, findIntactRecord, isZeroFilled, type SegmentProblem, type SegmentScan, scanSegment } from './segment-reader.ts';
+import { describeProblem, findIntactRecord, type SegmentProblem, type SegmentScan, scanSegment } from './segment-reader.ts';
 
 export interface SegmentInfo {
   path: string;
   firstSequence: number;
   /** The last durable record's sequence; firstSequence - 1 while the segment is empty. */
   lastSequence: number;
-  /** Durable bytes: the scanned length at open, then what the writer has fsynced. */
+  /** Durable bytes: the end of the intact records at open, then what the writer has fsynced. Not the file
+   *  size: a preallocated segment is longer, zeros past its data. */
   bytes: number;
 }
 
@@ -44,14 +46,13 @@ export async function recoverJournal(options: RecoveryOptions): Promise<Recovere
   const files = await listSegmentFiles(dir);
   const segments: SegmentInfo[] = [];
   let expected = files.length > 0 ? files[0].firstSequence : 1;
+  let previous: SegmentScan | null = null;
   for (let i = 0; i < files.length; i++) {
     const { path, firstSequence } = files[i];
     const isLast = i === files.length - 1;
-    if (firstSequence !== expected) {
-      const what = firstSequence > expected ? 'sequence gap' : 'overlapping segments';
-      throw new JournalCorruptError(path, 0, `${what}: segment starts at sequence ${firstSequence}, expected ${expected}`);
-    }
+    if (firstSequence !== expected) throw chainBroken(files[i - 1]?.path, previous, path, firstSequence, expected);
     const scan = await scanSegment({ path, firstSequence });
+    previous = scan;
     if (scan.problem) {
       const tornReason = await tornTailReason(path, scan, scan.problem, isLast);
       if (tornReason === null) throw new JournalCorruptError(path, scan.problem.offsetBytes, describeProblem(scan.problem, scan.endBytes));
@@ -64,6 +65,17 @@ export async function recoverJournal(options: RecoveryOptions): Promise<Recovere
     expected = scan.lastSequence + 1;
   }
   return { segments, lastSequence: expected - 1 };
+}
+
+/** A segment that does not start where the one before it ends. If that one ended in zeros, the zeros are the
+ *  likelier damage (records zeroed at the end of a full segment), so the error points there. */
+function chainBroken(previousPath: string | undefined, previous: SegmentScan | null, path: string, firstSequence: number, expected: number): JournalCorruptError {
+  const what = firstSequence > expected ? 'sequence gap' : 'overlapping segments';
+  if (previousPath !== undefined && previous !== null && previous.validBytes < previous.endBytes && firstSequence > expected) {
+    return new JournalCorruptError(previousPath, previous.validBytes,
+      `${what}: zero-filled from here to the end of the segment (record ${expected}), but the next segment starts at sequence ${firstSequence}`);
+  }
+  return new JournalCorruptError(path, 0, `${what}: segment starts at sequence ${firstSequence}, expected ${expected}`);
 }
 
 export async function listSegmentFiles(dir: string): Promise<{ path: string; firstSequence: number }[]> {
@@ -81,9 +93,9 @@ export async function listSegmentFiles(dir: string): Promise<{ path: string; fir
 /**
  * Why the bad record is a torn tail, or null if it is corruption. A crash mid-batch leaves the last write of the
  * last segment incomplete: a short header, a short payload, or a final record whose bytes did not all land (CRC
- * mismatch running exactly to the end of the file). Some file systems also leave zeros where the file grew but
- * the data never arrived. A bad record with more data after it, or in an earlier segment, was durable once and
- * is corruption.
+ * mismatch, with nothing but the end of the file or zeros after where the record claims to end: in a
+ * preallocated segment the missing bytes read as zeros). A bad record with more data after it, or in an earlier
+ * segment, was durable once and is corruption.
  */
 export async function tornTailReason(path: string, scan: SegmentScan, problem: SegmentProblem, isLast: boolean): Promise<string | null> {
   if (!isLast) return null;
@@ -97,26 +109,37 @@ export async function tornTailReason(path: string, scan: SegmentScan, problem: S
         && (await findIntactRecord(path, problem.offsetBytes + RECORD_HEADER_BYTES, scan.endBytes, problem.expectedSequence + 1)) === null) {
         return 'incomplete record payload';
       }
-      break;
+      return null;
     case 'crc-mismatch':
-      if (problem.claimedEndBytes === scan.endBytes) return 'CRC mismatch in the final record';
-      break;
+      // A write cut short lands a prefix of the record, so it claims to end at or past the last non-zero byte
+      // (a length cut inside its own field reads smaller, but still past the few bytes that landed), and no
+      // intact record follows it (a damaged length can claim to swallow durable records that do follow).
+      if (problem.claimedEndBytes >= scan.zeroTailFromBytes
+        && (await findIntactRecord(path, problem.offsetBytes + RECORD_HEADER_BYTES, scan.zeroTailFromBytes, problem.expectedSequence + 1)) === null) {
+        return 'CRC mismatch in the final record';
+      }
+      return null;
     default:
-      break;
+      return null;
   }
-  return (await isZeroFilled(path, problem.offsetBytes, scan.endBytes)) ? 'zero-filled tail' : null;
 }
 
+/** Makes the torn bytes go away durably: truncated if they run to the end of the file, overwritten with zeros
+ *  if zeros follow them (a preallocated segment keeps its preallocated space, and reads as zeros after the
+ *  last intact record, which is the end of the data). */
 async function cutTail(path: string, scan: SegmentScan, reason: string, options: RecoveryOptions): Promise<void> {
-  const cutBytes = scan.endBytes - scan.validBytes;
+  const keepsPreallocation = scan.zeroTailFromBytes < scan.endBytes;
+  const cutBytes = scan.zeroTailFromBytes - scan.validBytes; // up to the end of the file without zeros after them
   const handle = await open(path, 'r+');
   try {
-    await handle.truncate(scan.validBytes);
+    if (keepsPreallocation) await writeZeros(handle, scan.validBytes, scan.zeroTailFromBytes);
+    else await handle.truncate(scan.validBytes);
     if (options.fsync) await handle.sync();
   } finally {
     await handle.close();
   }
   if (options.fsync) await fsyncDirectory(options.dir);
   const last = scan.lastSequence > 0 ? `last intact record is ${scan.lastSequence}` : 'no intact record before it';
-  options.log(`journal: cut torn tail of ${path} at byte ${scan.validBytes}: ${cutBytes} bytes removed (${reason}); ${last}`);
+  const how = keepsPreallocation ? `${cutBytes} bytes zeroed, preallocated space after them kept` : `${cutBytes} bytes removed`;
+  options.log(`journal: cut torn tail of ${path} at byte ${scan.validBytes}: ${how} (${reason}); ${last}`);
 }

@@ -2,10 +2,18 @@
 // memory for one chunk, not for the journal. It checks every record (length, CRC, contiguous sequence) and
 // stops at the first bad one, describing it; whether that is a torn tail or corruption is the caller's call,
 // because only the caller knows whether this is the last segment.
+//
+// Zeros at the end of a file are not records: a preallocated segment is zero blocks past its last batch, and
+// a crash can leave zeros where the file grew but the data never landed. Every record holds a non-zero byte
+// (its sequence: they start at 1), so none lies wholly in such a run. The scan first finds where the zeros
+// that run to the end of the file start, and a record boundary at or past that point is the end of the data:
+// no problem, nothing to cut. Zeros anywhere else are judged like any other bad bytes.
 import { type FileHandle, open } from 'node:fs/promises';
+import { isAllZero } from './fs-util.ts';
 import { MAX_PAYLOAD_BYTES, RECORD_HEADER_BYTES, readSequence, recordCrcMatches } from './record-format.ts';
 
 const CHUNK_BYTES = 1 << 20;
+const FIRST_TAIL_READ_BYTES = 4096;
 
 export type SegmentProblemKind = 'incomplete-header' | 'incomplete-payload' | 'length-too-large' | 'crc-mismatch' | 'sequence-mismatch';
 
@@ -31,6 +39,9 @@ export interface SegmentScan {
   validBytes: number;
   /** The length that was scanned (the file size unless a limit was given). */
   endBytes: number;
+  /** Where the zero bytes that run to endBytes begin (endBytes when the data ends in a non-zero byte). A scan
+   *  that reaches it ends there without a problem; validBytes may pass it when the last payload ends in zeros. */
+  zeroTailFromBytes: number;
   problem: SegmentProblem | null;
   /** onRecord asked to stop; validBytes is then where it stopped, not the end of the intact data. */
   stopped: boolean;
@@ -42,6 +53,9 @@ export interface ScanOptions {
   firstSequence: number;
   /** Scan only this many bytes (e.g. the durable length of the segment being written); default: the file size. */
   endBytes?: number;
+  /** Where the zero-filled end of the scanned range starts, if the caller already knows (see measureSegment);
+   *  default: found by reading backwards from endBytes. */
+  zeroTailFromBytes?: number;
   /** Called for each intact record with sequence > afterSequence, with the file offset just past it. The payload
    *  is a view into a read buffer that is never reused, so it stays valid after the callback (and keeps that
    *  chunk alive while it is referenced). Returning false stops the scan after this record. */
@@ -88,16 +102,18 @@ export async function scanSegment(options: ScanOptions): Promise<SegmentScan> {
   const handle = await open(options.path, 'r');
   try {
     const endBytes = options.endBytes ?? (await handle.stat()).size;
+    const zeroTailFromBytes = options.zeroTailFromBytes ?? (await findZeroTailStart(handle, endBytes, options.path));
     const afterSequence = options.afterSequence ?? 0;
     const reader = new ForwardReader(handle, endBytes, options.path);
     let offset = 0;
     let expected = options.firstSequence;
     let records = 0;
     const stop = (kind: SegmentProblemKind, foundSequence: number, payloadBytes: number, claimedEndBytes: number): SegmentScan => ({
-      records, lastSequence: expected - 1, validBytes: offset, endBytes, stopped: false,
+      records, lastSequence: expected - 1, validBytes: offset, endBytes, zeroTailFromBytes, stopped: false,
       problem: { kind, offsetBytes: offset, expectedSequence: expected, foundSequence, payloadBytes, claimedEndBytes },
     });
-    while (offset < endBytes) {
+    // Past zeroTailFromBytes there are only zeros, which no record is: the end of the data.
+    while (offset < endBytes && offset < zeroTailFromBytes) {
       if (endBytes - offset < RECORD_HEADER_BYTES) return stop('incomplete-header', Number.NaN, -1, endBytes);
       let at = reader.indexOf(offset, RECORD_HEADER_BYTES);
       if (at < 0) at = await reader.load(offset, RECORD_HEADER_BYTES);
@@ -116,37 +132,55 @@ export async function scanSegment(options: ScanOptions): Promise<SegmentScan> {
       records++;
       expected++;
       offset = recordEnd;
-      if (wanted === false) return { records, lastSequence: expected - 1, validBytes: offset, endBytes, problem: null, stopped: true };
+      if (wanted === false) return { records, lastSequence: expected - 1, validBytes: offset, endBytes, zeroTailFromBytes, problem: null, stopped: true };
     }
-    return { records, lastSequence: expected - 1, validBytes: offset, endBytes, problem: null, stopped: false };
+    return { records, lastSequence: expected - 1, validBytes: offset, endBytes, zeroTailFromBytes, problem: null, stopped: false };
   } finally {
     await handle.close();
   }
 }
 
-/** Whether bytes [fromBytes, toBytes) of the file are all zero: what a crash leaves where the file size grew
- *  but the data blocks never reached the disk. */
-export async function isZeroFilled(path: string, fromBytes: number, toBytes: number): Promise<boolean> {
+/** The file size and where the zeros that run to its end begin: the end of the data, give or take the zero
+ *  bytes the last record's payload may end with. */
+export async function measureSegment(path: string): Promise<{ fileBytes: number; zeroTailFromBytes: number }> {
   const handle = await open(path, 'r');
   try {
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, toBytes - fromBytes)));
-    for (let offset = fromBytes; offset < toBytes;) {
-      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, toBytes - offset), offset);
-      if (bytesRead === 0) return true;
-      for (let i = 0; i < bytesRead; i++) if (chunk[i] !== 0) return false;
-      offset += bytesRead;
-    }
-    return true;
+    const fileBytes = (await handle.stat()).size;
+    return { fileBytes, zeroTailFromBytes: await findZeroTailStart(handle, fileBytes, path) };
   } finally {
     await handle.close();
   }
+}
+
+/** Where the run of zero bytes that ends at endBytes begins (endBytes if the byte before it is not zero),
+ *  reading backwards. The first read is small, because a full segment ends in data; reads then double up to
+ *  CHUNK_BYTES, so a preallocated segment's zeros are read once, at open, in 1 MiB chunks. */
+async function findZeroTailStart(handle: FileHandle, endBytes: number, path: string): Promise<number> {
+  const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, endBytes)));
+  let readBytes = Math.min(chunk.length, FIRST_TAIL_READ_BYTES);
+  for (let end = endBytes; end > 0; readBytes = Math.min(chunk.length, readBytes * 2)) {
+    const start = Math.max(0, end - readBytes);
+    for (let filled = 0; filled < end - start;) {
+      const { bytesRead } = await handle.read(chunk, filled, end - start - filled, start + filled);
+      if (bytesRead === 0) throw new Error(`journal segment ${path} shrank while being read (at byte ${start + filled})`);
+      filled += bytesRead;
+    }
+    const view = chunk.subarray(0, end - start);
+    if (!isAllZero(view)) {
+      let last = view.length - 1;
+      while (view[last] === 0) last--;
+      return start + last + 1;
+    }
+    end = start;
+  }
+  return 0;
 }
 
 /**
  * Where in bytes [fromBytes, toBytes) of the file an intact record with `sequence` starts, or null. Used on a
- * record that claims to run past the end of the file: if an intact successor follows, the length was damaged
- * (durable data lies beyond it), which is corruption, not a torn write. The range is at most one maximum-size
- * record, so it is read whole.
+ * bad record that claims to run past the end of the data (the end of the file, or the zeros that run to it):
+ * if an intact successor follows, the length was damaged (durable data lies beyond it), which is corruption,
+ * not a torn write. The range is at most one maximum-size record, so it is read whole.
  */
 export async function findIntactRecord(path: string, fromBytes: number, toBytes: number, sequence: number): Promise<number | null> {
   const handle = await open(path, 'r');

@@ -118,11 +118,37 @@ export class ExchangeNode {
   /** Sequences, applies and journals a command; resolves with its events once it is durable. */
   async submit(command: UnstampedCommand): Promise<Released> {
     const released = await this.sequencer.submit(command);
+    this.countForSnapshot();
+    return released;
+  }
+
+  /**
+   * Sequences, applies and journals a command now and returns its sequence; its events reach the release
+   * listeners once durable. Only when acceptingNow (a snapshot's pause is not in progress).
+   */
+  submitNow(command: UnstampedCommand): number {
+    const sequence = this.sequencer.submitNoWait(command);
+    this.countForSnapshot();
+    return sequence;
+  }
+
+  /** Resolves once every command applied so far is durable (and released). */
+  flushJournal(): Promise<void> {
+    return this.journal.flush();
+  }
+
+  /** Ready, and not paused for a snapshot: submitNow may be called. */
+  get acceptingNow(): boolean {
+    return this.ready && !this.sequencer.isPaused;
+  }
+
+  private countForSnapshot(): void {
     if (this.options.snapshotEveryCommands > 0 && ++this.commandsSinceSnapshot >= this.options.snapshotEveryCommands) {
       this.commandsSinceSnapshot = 0;
-      void this.snapshot();
+      // On the next turn, not now: the snapshot pauses the sequencer, and a caller in the middle of a
+      // batch of submitNow calls (the binary gateways' requests) must be able to finish it.
+      setImmediate(() => void this.snapshot());
     }
-    return released;
   }
 
   /** Opens the trading session if it is closed (what `npm start` does for a fresh exchange). */

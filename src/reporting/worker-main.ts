@@ -2,6 +2,7 @@
 // on the main thread it would stall order entry) and answers the main thread's calls one at a time, in
 // order. Started by openReportingStoreInWorker.
 import { parentPort, workerData } from 'node:worker_threads';
+import { decodeReleasedBatch } from './released-batch.ts';
 import { openReportingStore } from './store.ts';
 import type { ReportingStore, ReportingStoreOptions } from './types.ts';
 import type { WorkerCall, WorkerReady, WorkerReply } from './worker-protocol.ts';
@@ -23,8 +24,12 @@ port.on('message', (call: WorkerCall) => {
   queue = queue.then(async () => {
     let reply: WorkerReply;
     try {
-      const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method];
-      reply = { id: call.id, ok: true, value: await method.apply(store, call.args) };
+      if (call.method === 'writeEncoded') {
+        reply = { id: call.id, ok: true, value: await store.write(decodeReleasedBatch(call.args[0] as ArrayBuffer)) };
+      } else {
+        const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method];
+        reply = { id: call.id, ok: true, value: await method.apply(store, call.args) };
+      }
     } catch (error) {
       reply = { id: call.id, ok: false, name: (error as Error).name, message: (error as Error).message };
     }

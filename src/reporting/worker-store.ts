@@ -3,6 +3,8 @@
 // never the database's work.
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../ops/index.ts';
+import type { Released } from '../sequencer/index.ts';
+import { encodeReleasedBatch } from './released-batch.ts';
 import type { ReportingStore, ReportingStoreOptions } from './types.ts';
 import type { WorkerCall, WorkerReady, WorkerReply } from './worker-protocol.ts';
 
@@ -41,24 +43,28 @@ export async function openReportingStoreInWorker(options: ReportingStoreOptions)
   });
   if (!ready.ready) throw new Error(`reporting store: ${ready.message}`);
 
-  const call = (method: string, args: unknown[]): Promise<unknown> => {
+  const call = (method: string, args: unknown[], transfer: ArrayBuffer[] = []): Promise<unknown> => {
     if (failure) return Promise.reject(failure);
     return new Promise((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      worker.postMessage({ id, method, args } satisfies WorkerCall);
+      worker.postMessage({ id, method, args } satisfies WorkerCall, transfer);
     });
   };
   return proxyStore(ready.backend, call, worker);
 }
 
-function proxyStore(backend: 'pglite' | 'postgres', call: (method: string, args: unknown[]) => Promise<unknown>, worker: Worker): ReportingStore {
+function proxyStore(backend: 'pglite' | 'postgres', call: (method: string, args: unknown[], transfer?: ArrayBuffer[]) => Promise<unknown>, worker: Worker): ReportingStore {
   const remote = <K extends keyof ReportingStore>(method: K) =>
     ((...args: unknown[]) => call(method, args)) as unknown as ReportingStore[K];
   return {
     backend,
     offset: remote('offset'),
-    write: remote('write'),
+    // Batches travel as one transferred buffer (see released-batch.ts), decoded by the worker.
+    write: ((batch: readonly Released[]) => {
+      const encoded = encodeReleasedBatch(batch);
+      return call('writeEncoded', [encoded], [encoded]);
+    }) as ReportingStore['write'],
     executions: remote('executions'),
     trades: remote('trades'),
     statement: remote('statement'),

@@ -46,6 +46,8 @@ export class CommandEventSink implements EventSink {
   }
 }
 
+const NO_WAITER = (): void => {};
+
 export class Sequencer {
   private readonly inFlight: InFlight[] = [];
   private inFlightHead = 0;
@@ -84,6 +86,22 @@ export class Sequencer {
     });
   }
 
+  /**
+   * Applies and journals a command now, without a promise: its answer reaches the release listeners, which
+   * find it by the sequence returned. For callers that route answers themselves (the binary gateways);
+   * only while not paused, since a paused sequencer must not apply anything.
+   */
+  submitNoWait(command: UnstampedCommand): number {
+    if (this.paused) throw new Error('the sequencer is paused: check isPaused before submitNoWait');
+    const released = this.applyNow(command);
+    this.inFlight.push({ released, resolve: NO_WAITER });
+    return released.command.sequence;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   /** Holds new commands back (they wait, in order) until resume(): for a consistent snapshot. */
   pause(): void {
     this.paused = true;
@@ -110,43 +128,47 @@ export class Sequencer {
     // Time never goes backwards in the log, whatever the wall clock does.
     const timestampMs = Math.max(this.lastTimestampMs, this.clock.nowMs());
     this.lastTimestampMs = timestampMs;
-    const command = { ...unstamped, sequence: this.engine.lastSequence + 1, timestampMs } as Command;
+    // Stamped in place (callers hand over a fresh object): no copy per command on the hot path.
+    const command = unstamped as Command;
+    command.sequence = this.engine.lastSequence + 1;
+    command.timestampMs = timestampMs;
     // Encode before applying: a command the codec refuses must leave no trace in the engine either.
     const payload = this.encode(command);
     this.sink.current = [];
     this.engine.apply(command);
-    const released = { command, events: this.sink.current, balances: this.balancesAfter(this.sink.current) };
+    const events = this.sink.current;
+    const released = { command, events, balances: this.balancesAfter(events) };
     this.log.append(command.sequence, payload);
     return released;
   }
 
+  /** The (account, asset) pairs the events touched, each once, with their balances now. */
   private balancesAfter(events: EngineEvent[]): BalanceAfter[] {
     const out: BalanceAfter[] = [];
-    const seen = new Set<number>();
-    const add = (accountId: number, asset: number): void => {
-      const key = accountId * 65_536 + asset;
-      if (seen.has(key)) return;
-      seen.add(key);
-      out.push([accountId, asset, this.engine.available(accountId, asset), this.engine.held(accountId, asset)]);
-    };
     for (const event of events) {
       switch (event.kind) {
         case EventKind.OrderAccepted:
         case EventKind.OrderCanceled:
         case EventKind.OrderReplaced:
         case EventKind.Execution:
-          add(event.accountId, CASH_ASSET);
-          add(event.accountId, event.symbolId + 1);
-          if (event.kind === EventKind.Execution) add(FEE_ACCOUNT_ID, CASH_ASSET);
+          this.addBalance(out, event.accountId, CASH_ASSET);
+          this.addBalance(out, event.accountId, event.symbolId + 1);
+          if (event.kind === EventKind.Execution) this.addBalance(out, FEE_ACCOUNT_ID, CASH_ASSET);
           break;
         case EventKind.BalanceChanged:
-          add(event.accountId, event.asset);
+          this.addBalance(out, event.accountId, event.asset);
           break;
         default:
           break;
       }
     }
     return out;
+  }
+
+  /** Appends (accountId, asset) unless already there: a command touches a handful, so a scan beats a Set. */
+  private addBalance(out: BalanceAfter[], accountId: number, asset: number): void {
+    for (let i = 0; i < out.length; i++) if (out[i][0] === accountId && out[i][1] === asset) return;
+    out.push([accountId, asset, this.engine.available(accountId, asset), this.engine.held(accountId, asset)]);
   }
 
   private release(durableSequence: number): void {

@@ -405,6 +405,8 @@ export async function recordHeaders(path: string): Promise<RecordHeader[]> {
   for (let offset = 0; offset + RECORD_HEADER_BYTES <= bytes.length;) {
     const payloadBytes = bytes.readUInt32LE(offset);
     const sequence = Number(bytes.readBigUInt64LE(offset + 8));
+    // An all-zero header is the segment's preallocated space, not a record (sequences start at 1).
+    if (payloadBytes === 0 && sequence === 0) break;
     if (offset + RECORD_HEADER_BYTES + payloadBytes > bytes.length) break;
     headers.push({ offset, payloadBytes, sequence });
     offset += RECORD_HEADER_BYTES + payloadBytes;

@@ -264,6 +264,7 @@ export class ServerProcess {
     const env: NodeJS.ProcessEnv = {
       ...cleanEnv(),
       PORT: '0',
+      EXCHANGE_ORDER_ENTRY_PORT: '0',
       HOST: '127.0.0.1',
       EXCHANGE_DATA_DIR: dataDir,
       EXCHANGE_ADMIN_TOKEN: ADMIN_TOKEN,

@@ -1,7 +1,8 @@
 // The journal: round trips across segments, group commit, replay, torn tails that are cut, corruption that
 // stops start-up with the file and byte offset, and sequence discipline.
 import assert from 'node:assert/strict';
-import { appendFile, open, readdir, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, open, readdir, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { crc32 as nodeCrc32 } from 'node:zlib';
@@ -51,9 +52,13 @@ async function flipByte(path: string, offset: number): Promise<void> {
   }
 }
 
-/** A journal with records 1..count in one segment (one batch), closed. Returns the segment path. */
-async function oneSegmentJournal(dir: string, count: number): Promise<string> {
-  const journal = await Journal.open({ dir });
+/** Size of the segment oneSegmentJournal makes: 1 MiB rather than the default 64, to keep the tests quick. */
+const ONE_SEGMENT_BYTES = 1 << 20;
+
+/** A journal with records 1..count in one segment (one batch), closed. Returns the segment path. Preallocated
+ *  (ONE_SEGMENT_BYTES with zeros after the records) unless `preallocate` is false. */
+async function oneSegmentJournal(dir: string, count: number, preallocate = true): Promise<string> {
+  const journal = await Journal.open({ dir, preallocate, segmentBytes: ONE_SEGMENT_BYTES });
   for (let sequence = 1; sequence <= count; sequence++) journal.append(sequence, payloadFor(sequence));
   await journal.close();
   const files = await segmentFiles(dir);
@@ -71,6 +76,40 @@ async function assertCorrupt(dir: string, file: string, offset: number, reason: 
     assert.match(error.message, reason);
     return true;
   });
+}
+
+/** Appends survivor+1..survivor+5 (payloads salted apart from anything lost), closes, and checks that a reopen
+ *  is silent and replays 1..survivor+5. */
+async function assertContinues(journal: Journal, dir: string, survivor: number): Promise<void> {
+  await appendFlushed(journal, survivor + 1, survivor + 5, 5, 1);
+  await journal.close();
+  const reopened = await Journal.open({ dir, log: (message) => assert.fail(`unexpected warning: ${message}`) });
+  assert.equal(reopened.lastSequence, survivor + 5);
+  assertRecords(await replayAll(reopened), 1, survivor + 5, (sequence) => (sequence > survivor ? 1 : 0));
+  await reopened.close();
+}
+
+async function readJournalRecords(dir: string): Promise<RecoveredRecord[]> {
+  const records: RecoveredRecord[] = [];
+  await readJournal(dir, (record) => {
+    records.push(record);
+  });
+  return records;
+}
+
+async function zeroRange(path: string, fromBytes: number, toBytes: number): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.write(new Uint8Array(toBytes - fromBytes), 0, toBytes - fromBytes, fromBytes);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether the file holds only zeros from `fromBytes` to its end. */
+async function zeroFrom(path: string, fromBytes: number): Promise<boolean> {
+  const tail = (await readFile(path)).subarray(fromBytes);
+  return tail.equals(Buffer.alloc(tail.length));
 }
 
 describe('journal round trip', () => {
@@ -165,6 +204,210 @@ describe('journal round trip', () => {
       const records = await replayAll(reopened, 0);
       assertRecords(records, records[0].sequence, 210);
       await reopened.close();
+    });
+  });
+});
+
+describe('journal preallocation', () => {
+  const tempName = 'next.seg.tmp';
+
+  it('creates a segment at its full size, and after a clean close and reopen writes over the zeros after the data', async () => {
+    await withTempDir(async (dir) => {
+      const segmentBytes = 64 * 1024;
+      const journal = await Journal.open({ dir, segmentBytes });
+      await appendFlushed(journal, 1, 100, 10);
+      await journal.close();
+      const path = join(dir, segmentFileName(1));
+      assert.equal((await stat(path)).size, segmentBytes);
+      assert.ok(await zeroFrom(path, offsetOf(1, 101)));
+      assert.deepEqual(await readdir(dir), [segmentFileName(1)], 'no temp file is left after a clean close');
+
+      const reopened = await Journal.open({ dir, segmentBytes, log: (message) => assert.fail(`unexpected warning: ${message}`) });
+      assert.equal(reopened.lastSequence, 100);
+      await appendFlushed(reopened, 101, 150, 10);
+      await reopened.close();
+      // The new records follow the old ones (replay checks the chain byte by byte), inside the same file.
+      assert.equal((await stat(path)).size, segmentBytes);
+      assert.ok(await zeroFrom(path, offsetOf(1, 151)));
+      const again = await Journal.open({ dir, segmentBytes, log: (message) => assert.fail(`unexpected warning: ${message}`) });
+      assertRecords(await replayAll(again), 1, 150);
+      await again.close();
+      let totalBytes = 0;
+      assert.deepEqual(await readJournal(dir, (_record, progress) => {
+        totalBytes = progress.totalBytes;
+      }), { records: 150, lastSequence: 150, tailBytesIgnored: 0, stopped: false });
+      assert.equal(totalBytes, offsetOf(1, 151), 'progress counts the records, not the preallocated zeros');
+    });
+  });
+
+  it('rolls over under load into segments prepared in the background', async () => {
+    await withTempDir(async (dir) => {
+      const segmentBytes = 32 * 1024;
+      const total = 20_000;
+      const journal = await Journal.open({ dir, segmentBytes });
+      let sawTempFile = false;
+      journal.onBatch = () => {
+        sawTempFile ||= journal.segmentPaths.length > 0 && existsSync(join(dir, tempName));
+      };
+      // 100 records a millisecond, never waiting for durability: batches form while earlier ones are being
+      // fsynced, and stay small enough (a few ms of records) for many roll-overs.
+      for (let sequence = 1; sequence <= total;) {
+        for (let i = 0; i < 100; i++, sequence++) journal.append(sequence, payloadFor(sequence));
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      await journal.close();
+      assert.ok(sawTempFile, 'the next segment was being prepared while batches ran');
+      const files = await segmentFiles(dir);
+      assert.ok(files.length >= 10, `${files.length} segments`);
+      assert.deepEqual((await readdir(dir)).filter((name) => !name.endsWith('.seg')), []);
+      for (let i = 0; i < files.length; i++) {
+        const first = Number(files[i].slice(0, 20));
+        const next = i + 1 < files.length ? Number(files[i + 1].slice(0, 20)) : total + 1;
+        const dataBytes = offsetOf(first, next);
+        const fileBytes = (await stat(join(dir, files[i]))).size;
+        // Full segments grew past the preallocated size by their last batch; the last one still has zeros.
+        assert.equal(fileBytes, Math.max(segmentBytes, dataBytes), files[i]);
+        if (i + 1 < files.length) assert.ok(dataBytes >= segmentBytes, files[i]);
+      }
+      const reopened = await Journal.open({ dir, segmentBytes, log: (message) => assert.fail(`unexpected warning: ${message}`) });
+      assertRecords(await replayAll(reopened), 1, total);
+      await reopened.close();
+    });
+  });
+
+  it('writes a batch larger than what is left of the preallocated space past its end, growing the file', async () => {
+    await withTempDir(async (dir) => {
+      const segmentBytes = 4096;
+      const journal = await Journal.open({ dir, segmentBytes });
+      await appendFlushed(journal, 1, 60, 60); // about 2.4 KB
+      const path = join(dir, segmentFileName(1));
+      assert.equal((await stat(path)).size, segmentBytes);
+      const batchesBefore = journal.stats.batches;
+      await appendFlushed(journal, 61, 200, 140); // one batch of about 5.8 KB
+      assert.equal(journal.stats.batches, batchesBefore + 1);
+      assert.deepEqual(await segmentFiles(dir), [segmentFileName(1)]);
+      assert.equal((await stat(path)).size, offsetOf(1, 201));
+      // The segment is past its size now, so the next batch starts a new, preallocated one.
+      await appendFlushed(journal, 201, 210, 10);
+      assert.deepEqual(await segmentFiles(dir), [segmentFileName(1), segmentFileName(201)]);
+      assert.equal((await stat(join(dir, segmentFileName(201)))).size, segmentBytes);
+      await journal.close();
+      const reopened = await Journal.open({ dir, segmentBytes, log: (message) => assert.fail(`unexpected warning: ${message}`) });
+      assertRecords(await replayAll(reopened), 1, 210);
+      await reopened.close();
+    });
+  });
+
+  it('removes a leftover temp next-segment file at open, and never reads it as a segment', async () => {
+    await withTempDir(async (dir) => {
+      const segmentBytes = 4096;
+      const journal = await Journal.open({ dir, segmentBytes });
+      await appendFlushed(journal, 1, 20, 20);
+      await journal.close();
+      // What a crash mid-preparation can leave: short, and not necessarily zeros.
+      await writeFile(join(dir, tempName), new Uint8Array(1000).fill(0xab));
+      assertRecords(await readJournalRecords(dir), 1, 20);
+
+      const reopened = await Journal.open({ dir, segmentBytes, log: (message) => assert.fail(`unexpected warning: ${message}`) });
+      // Open deletes the leftover before it starts preparing a fresh file under the same name.
+      const temp = join(dir, tempName);
+      assert.ok(!existsSync(temp) || !(await readFile(temp)).includes(0xab), 'the leftover is gone');
+      await appendFlushed(reopened, 21, 400, 20); // several roll-overs, each into a freshly prepared file
+      await reopened.close();
+      assert.ok((await segmentFiles(dir)).length >= 3);
+      const again = await Journal.open({ dir, segmentBytes, log: (message) => assert.fail(`unexpected warning: ${message}`) });
+      assertRecords(await replayAll(again), 1, 400);
+      await again.close();
+    });
+  });
+
+  it('keeps a last record whose payload ends in zero bytes, or is empty, in front of the preallocated zeros', async () => {
+    for (const last of [Uint8Array.from([7, 1, 0, 0, 0, 0, 0, 0]), new Uint8Array(0), new Uint8Array(5000)]) {
+      await withTempDir(async (dir) => {
+        const journal = await Journal.open({ dir, segmentBytes: 64 * 1024 });
+        await appendFlushed(journal, 1, 10, 10);
+        journal.append(11, last);
+        await journal.close();
+        const reopened = await Journal.open({ dir, segmentBytes: 64 * 1024, log: (message) => assert.fail(`unexpected warning: ${message}`) });
+        assert.equal(reopened.lastSequence, 11);
+        const records = await replayAll(reopened);
+        assert.ok(sameBytes(records[10].payload, last));
+        await reopened.close();
+        const read = await readJournalRecords(dir);
+        assert.equal(read.length, 11);
+        assert.ok(sameBytes(read[10].payload, last));
+      });
+    }
+  });
+
+  it('abandons a preparation in progress at close', async () => {
+    await withTempDir(async (dir) => {
+      // 1 GiB would take seconds to write; close stops it at the next 1 MiB chunk and removes the file.
+      const journal = await Journal.open({ dir, segmentBytes: 1 << 30 });
+      await journal.close();
+      assert.deepEqual(await readdir(dir), []);
+    });
+  });
+
+  it('accepts a preallocated last segment without records yet (a crash right after a roll-over) and fills it', async () => {
+    await withTempDir(async (dir) => {
+      await oneSegmentJournal(dir, 5);
+      await writeFile(join(dir, segmentFileName(6)), new Uint8Array(4096));
+      const journal = await Journal.open({ dir, log: (message) => assert.fail(`unexpected warning: ${message}`) });
+      assert.equal(journal.lastSequence, 5);
+      await appendFlushed(journal, 6, 8, 3);
+      await journal.close();
+      assert.equal((await stat(join(dir, segmentFileName(6)))).size, 4096);
+      const reopened = await Journal.open({ dir, log: (message) => assert.fail(`unexpected warning: ${message}`) });
+      assertRecords(await replayAll(reopened), 1, 8);
+      await reopened.close();
+      assertRecords(await readJournalRecords(dir), 1, 8);
+    });
+  });
+
+  it('accepts zeros after the data of a segment that is no longer the last, and blames them if the chain breaks there', async () => {
+    await withTempDir(async (dir) => {
+      const journal = await Journal.open({ dir, segmentBytes: 64 * 1024 });
+      await appendFlushed(journal, 1, 50, 10);
+      await journal.close();
+      // Reopened with smaller segments: the first one is past the new size, so the next batch rolls over and the
+      // first segment keeps its zeros while no longer being the last.
+      const reopened = await Journal.open({ dir, segmentBytes: 1024 });
+      await appendFlushed(reopened, 51, 100, 10);
+      await reopened.close();
+      const first = join(dir, segmentFileName(1));
+      assert.equal((await stat(first)).size, 64 * 1024);
+      const again = await Journal.open({ dir, log: (message) => assert.fail(`unexpected warning: ${message}`) });
+      assertRecords(await replayAll(again), 1, 100);
+      await again.close();
+      assertRecords(await readJournalRecords(dir), 1, 100);
+
+      // Records zeroed at the end of that segment look like more preallocated space; the next segment's first
+      // sequence gives it away, and the error points at the zeros.
+      await zeroRange(first, offsetOf(1, 49), offsetOf(1, 51));
+      await assertCorrupt(dir, first, offsetOf(1, 49), /zero-filled from here to the end of the segment \(record 49\), but the next segment starts at sequence 51/);
+    });
+  });
+
+  it('treats zeros in the middle of the data as corruption, not as the end', async () => {
+    await withTempDir(async (dir) => {
+      const path = await oneSegmentJournal(dir, 20);
+      await zeroRange(path, offsetOf(1, 10), offsetOf(1, 11));
+      await assertCorrupt(dir, path, offsetOf(1, 10), /CRC mismatch \(record 10\)/);
+      await assert.rejects(readJournal(dir, () => {}), (error: unknown) => error instanceof JournalCorruptError && error.offset === offsetOf(1, 10));
+    });
+  });
+
+  it('keeps plain appending with preallocate: false', async () => {
+    await withTempDir(async (dir) => {
+      const journal = await Journal.open({ dir, segmentBytes: 1024, preallocate: false });
+      await appendFlushed(journal, 1, 100, 10);
+      await journal.close();
+      const files = await segmentFiles(dir);
+      assert.ok(files.length >= 3);
+      assert.equal(files.length, (await readdir(dir)).length, 'no temp file was ever made');
+      const sizes = await Promise.all(files.map(async (name) => (await stat(join(dir, name))).size));
+      assert.equal(sizes.reduce((a, b) => a + b), offsetOf(1, 101), 'the files hold exactly the records');
     });
   });
 });
@@ -315,43 +558,82 @@ describe('journal sequence discipline', () => {
 
 describe('journal torn tail', () => {
   const count = 20;
-  // Each variant damages the last record (sequence `count`) the way a crash mid-write can.
+  // Each variant damages the last record (sequence `count`) of a segment written without preallocation, so the
+  // file ends in the torn record, the way a crash mid-write leaves an appending file.
   const variants: { name: string; damage: (path: string, lastOffset: number) => Promise<void>; reason: RegExp }[] = [
     { name: 'cut mid-header', damage: (path, lastOffset) => truncate(path, lastOffset + 7), reason: /incomplete record header/ },
     { name: 'cut mid-payload', damage: (path, lastOffset) => truncate(path, lastOffset + RECORD_HEADER_BYTES + 3), reason: /incomplete record payload/ },
     { name: 'payload byte flipped', damage: (path, lastOffset) => flipByte(path, lastOffset + RECORD_HEADER_BYTES + 2), reason: /CRC mismatch/ },
-    { name: 'zero-filled garbage after the last record', damage: (path) => appendFile(path, new Uint8Array(4096)), reason: /zero-filled/ },
   ];
   for (const variant of variants) {
     it(`cuts a torn tail (${variant.name}), warns, and continues from the previous record`, async () => {
       await withTempDir(async (dir) => {
-        const path = await oneSegmentJournal(dir, count);
+        const path = await oneSegmentJournal(dir, count, false);
         const lastOffset = offsetOf(1, count);
-        const sizeBefore = (await stat(path)).size;
         await variant.damage(path, lastOffset);
         const damagedBytes = (await stat(path)).size;
-        const zeroTail = damagedBytes > sizeBefore;
-        const cutAt = zeroTail ? sizeBefore : lastOffset;
-        const survivor = zeroTail ? count : count - 1;
 
         const warnings: string[] = [];
         const journal = await Journal.open({ dir, log: (message) => warnings.push(message) });
         assert.equal(warnings.length, 1);
         assert.ok(warnings[0].includes(path), warnings[0]);
-        assert.ok(warnings[0].includes(`at byte ${cutAt}:`), warnings[0]);
-        assert.ok(warnings[0].includes(`${damagedBytes - cutAt} bytes removed`), warnings[0]);
+        assert.ok(warnings[0].includes(`at byte ${lastOffset}:`), warnings[0]);
+        assert.ok(warnings[0].includes(`${damagedBytes - lastOffset} bytes removed`), warnings[0]);
         assert.match(warnings[0], variant.reason);
-        assert.equal(journal.lastSequence, survivor);
-        assert.equal((await stat(path)).size, cutAt);
-
-        // Continue where the intact part ends, with payloads told apart from the lost one.
-        await appendFlushed(journal, survivor + 1, survivor + 5, 5, 1);
-        await journal.close();
-        const reopened = await Journal.open({ dir, log: (message) => assert.fail(`unexpected warning: ${message}`) });
-        assert.equal(reopened.lastSequence, survivor + 5);
-        assertRecords(await replayAll(reopened), 1, survivor + 5, (sequence) => (sequence > survivor ? 1 : 0));
-        await reopened.close();
+        assert.equal(journal.lastSequence, count - 1);
+        assert.equal((await stat(path)).size, lastOffset);
+        await assertContinues(journal, dir, count - 1);
       });
+    });
+  }
+
+  // A crash while a batch is being written into preallocated space: a prefix of the record landed, the rest of
+  // the file is still the preallocated zeros.
+  const preallocatedVariants: { name: string; damage: (path: string, lastOffset: number, lastEnd: number) => Promise<void>; reason: RegExp }[] = [
+    { name: 'cut mid-header', damage: (path, lastOffset, lastEnd) => zeroRange(path, lastOffset + 7, lastEnd), reason: /CRC mismatch in the final record/ },
+    { name: 'cut mid-payload', damage: (path, lastOffset, lastEnd) => zeroRange(path, lastOffset + RECORD_HEADER_BYTES + 3, lastEnd), reason: /CRC mismatch in the final record/ },
+    { name: 'payload byte flipped', damage: (path, lastOffset) => flipByte(path, lastOffset + RECORD_HEADER_BYTES + 2), reason: /CRC mismatch in the final record/ },
+  ];
+  for (const variant of preallocatedVariants) {
+    it(`cuts a torn record inside the preallocated space (${variant.name}) by zeroing it, keeping the file size`, async () => {
+      await withTempDir(async (dir) => {
+        const path = await oneSegmentJournal(dir, count);
+        const lastOffset = offsetOf(1, count);
+        const sizeBefore = (await stat(path)).size;
+        assert.equal(sizeBefore, ONE_SEGMENT_BYTES, 'the segment was created at its full size');
+        await variant.damage(path, lastOffset, offsetOf(1, count + 1));
+
+        const warnings: string[] = [];
+        const journal = await Journal.open({ dir, log: (message) => warnings.push(message) });
+        assert.equal(warnings.length, 1);
+        assert.ok(warnings[0].includes(`${path} at byte ${lastOffset}:`), warnings[0]);
+        assert.match(warnings[0], /bytes zeroed, preallocated space after them kept/);
+        assert.match(warnings[0], variant.reason);
+        assert.equal(journal.lastSequence, count - 1);
+        assert.equal((await stat(path)).size, sizeBefore);
+        assert.ok(await zeroFrom(path, lastOffset), 'everything after the last intact record reads as zeros');
+        await assertContinues(journal, dir, count - 1);
+      });
+    });
+  }
+
+  for (const preallocate of [false, true]) {
+    it(`treats zeros after the last record as the end of the data, silently (preallocate ${preallocate})`, async () => {
+      for (const zeroBytes of preallocate ? [0] : [5, 4096]) {
+        await withTempDir(async (dir) => {
+          // Without preallocation, zeros are what a crash leaves where the file grew but the data never landed;
+          // fewer than a header's worth of them too.
+          const path = await oneSegmentJournal(dir, count, preallocate);
+          if (!preallocate) await appendFile(path, new Uint8Array(zeroBytes));
+          const sizeBefore = (await stat(path)).size;
+          const journal = await Journal.open({ dir, log: (message) => assert.fail(`unexpected warning: ${message}`) });
+          assert.equal(journal.lastSequence, count);
+          assert.equal((await stat(path)).size, sizeBefore, 'nothing is cut');
+          await assertContinues(journal, dir, count);
+          const read = await readJournal(dir, () => {});
+          assert.deepEqual(read, { records: count + 5, lastSequence: count + 5, tailBytesIgnored: 0, stopped: false });
+        });
+      }
     });
   }
 
@@ -405,10 +687,11 @@ describe('journal corruption', () => {
     });
   });
 
-  for (const damageSequence of [false, true]) {
-    it(`stops on a damaged length that makes a middle record run past the end of the last segment${damageSequence ? ', sequence damaged too' : ''}`, async () => {
+  for (const [damageSequence, preallocate] of [[false, false], [true, false], [false, true], [true, true]]) {
+    // Without preallocation the damaged length runs past the end of the file; with it, into the zeros.
+    it(`stops on a damaged length that makes a middle record run past the end of the data${damageSequence ? ', sequence damaged too' : ''} (preallocate ${preallocate})`, async () => {
       await withTempDir(async (dir) => {
-        const path = await oneSegmentJournal(dir, 20);
+        const path = await oneSegmentJournal(dir, 20, preallocate);
         const offset = offsetOf(1, 15);
         const handle = await open(path, 'r+');
         const length = Buffer.alloc(4);
@@ -418,7 +701,7 @@ describe('journal corruption', () => {
         // header cannot be a torn write of the next record at all.
         if (damageSequence) await handle.write(Buffer.from([0xff]), 0, 1, offset + 9);
         await handle.close();
-        await assertCorrupt(dir, path, offset, /runs past the end of the file/);
+        await assertCorrupt(dir, path, offset, preallocate ? /CRC mismatch \(record 15\)/ : /runs past the end of the file/);
       });
     });
   }
@@ -466,7 +749,10 @@ describe('readJournal (read-only, for tools beside a live server)', () => {
       const journal = await Journal.open({ dir, segmentBytes: 512 });
       await appendFlushed(journal, 1, 100, 10);
       await journal.close();
-      const totalBytes = (await Promise.all((await segmentFiles(dir)).map(async (name) => (await stat(join(dir, name))).size))).reduce((a, b) => a + b);
+      // The bytes of the records, not of the files: the last segment is preallocated to 512 bytes, and
+      // progress does not count its zeros.
+      const totalBytes = offsetOf(1, 101);
+      assert.ok((await Promise.all((await segmentFiles(dir)).map(async (name) => (await stat(join(dir, name))).size))).reduce((a, b) => a + b) > totalBytes);
       const records: RecoveredRecord[] = [];
       let lastBytes = 0;
       const result = await readJournal(dir, (record, progress) => {

@@ -146,3 +146,8 @@ export function apiErrorFromReject(code: RejectCode, context?: string): ApiError
   const base = REJECT_MESSAGES[code];
   return new ApiError(name, context === undefined || context === '' ? base : `${base} (${context})`);
 }
+
+/** The message apiErrorFromReject gives a reject code, without making an Error (hot paths answer many). */
+export function rejectMessageOf(code: RejectCode): string {
+  return Object.prototype.hasOwnProperty.call(REJECT_MESSAGES, code) ? REJECT_MESSAGES[code] : ERROR_CATALOGUE.INTERNAL.message;
+}

@@ -8,6 +8,7 @@
 // order a client sees is the order the server decided.
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { AnswerQueue } from './answer-queue.ts';
 
 export interface SessionLimits {
   /** Bytes the connection may have waiting (queued here or in the socket) before it counts as slow. */
@@ -29,6 +30,10 @@ export const SLOW_CONSUMER_CLOSE_CODE = 4008;
 export class Session {
   readonly subscriptions = new Set<string>();
   accountId: number | null = null;
+  /** The API key the connection authenticated with: order entry charges its rate limit. */
+  apiKey: string | null = null;
+  /** Order-entry requests waiting for their answers, in arrival order. */
+  readonly answers = new AnswerQueue();
   alive = true;
   closed = false;
   private pending: Buffer[] = [];

@@ -1,6 +1,6 @@
 // The WebSocket endpoint /v1/ws (API.md): public market data channels per symbol, each a snapshot then
-// updates with consecutive sequences, and the authenticated private `orders` channel. Every update is
-// encoded once and the same bytes go to every subscriber.
+// updates with consecutive sequences, the authenticated private `orders` channel, and order entry
+// (order-entry.ts). Every update is encoded once and the same bytes go to every subscriber.
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -12,6 +12,7 @@ import type { GatewayContext } from '../http/context.ts';
 import { presentExecution, presentOrder } from '../http/presenters.ts';
 import { ChannelHub } from './hub.ts';
 import { isMarketChannel, MARKET_CHANNELS, snapshotMessage, updateMessage } from './messages.ts';
+import { OrderEntry } from './order-entry.ts';
 import { Session } from './session.ts';
 
 export interface WebSocketSettings {
@@ -20,6 +21,8 @@ export interface WebSocketSettings {
   maxMessageBytes: number;
   heartbeatIntervalMs: number;
   tradesInSnapshot: number;
+  /** Order-entry requests a connection may have unanswered before it is no longer read (until half are answered). */
+  maxOrdersInFlight: number;
 }
 
 export const DEFAULT_WEBSOCKET_SETTINGS: WebSocketSettings = {
@@ -28,6 +31,7 @@ export const DEFAULT_WEBSOCKET_SETTINGS: WebSocketSettings = {
   maxMessageBytes: 4096,
   heartbeatIntervalMs: 15_000,
   tradesInSnapshot: 50,
+  maxOrdersInFlight: 512,
 };
 
 type Reply = { op: 'error'; error: { code: string; message: string } };
@@ -36,6 +40,10 @@ const error = (code: string, message: string): Reply => ({ op: 'error', error: {
 
 export function registerWebSocketGateway(app: FastifyInstance, context: GatewayContext, settings: WebSocketSettings): void {
   const { node, symbols, metrics } = context;
+  if (!app.hasDecorator('perKeyLimiter')) {
+    throw new Error('register the trading routes before the WebSocket gateway: order entry shares their per-key rate limit');
+  }
+  const orderEntry = new OrderEntry(context, app.perKeyLimiter, settings.maxOrdersInFlight);
   const hub = new ChannelHub();
   const sessions = new Set<Session>();
   // Sessions with queued messages, written together on the next turn of the event loop (after the
@@ -130,8 +138,12 @@ export function registerWebSocketGateway(app: FastifyInstance, context: GatewayC
       case 'subscribe': return subscribe(session, message);
       case 'unsubscribe': return unsubscribe(session, message);
       case 'auth': return authenticate(session, message);
+      case 'order.new':
+      case 'order.cancel':
+      case 'order.replace':
+        return orderEntry.handle(session, message.op, message);
       default:
-        session.sendJson(error('INVALID_ARGUMENT', 'op must be one of subscribe, unsubscribe, auth'));
+        session.sendJson(error('INVALID_ARGUMENT', 'op must be one of subscribe, unsubscribe, auth, order.new, order.cancel, order.replace'));
     }
   }
 
@@ -212,6 +224,7 @@ export function registerWebSocketGateway(app: FastifyInstance, context: GatewayC
       if (session.subscriptions.delete(previous)) hub.remove(previous, session);
     }
     session.accountId = accountId;
+    session.apiKey = result.apiKey;
     session.sendJson({ op: 'authenticated', accountId: String(session.accountId) });
   }
 

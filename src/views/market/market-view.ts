@@ -106,15 +106,22 @@ export class MarketView {
     this.listeners.push(listener);
   }
 
+  // Scratch of apply(), cleared each time (no per-command maps or closures on the hot path).
+  private readonly incoming = new Map<number, { symbolId: number; side: Side; priceCents: number; remaining: number }>();
+  private readonly touched = new Map<number, TradeView[]>();
+
+  private touch(symbolId: number): TradeView[] {
+    let trades = this.touched.get(symbolId);
+    if (!trades) this.touched.set(symbolId, (trades = []));
+    return trades;
+  }
+
   apply(released: Released): void {
     // Incoming orders (new, or re-entering after a replace) rest only if something is left at the end.
-    const incoming = new Map<number, { symbolId: number; side: Side; priceCents: number; remaining: number }>();
-    const touched = new Map<number, TradeView[]>();
-    const touch = (symbolId: number): TradeView[] => {
-      let trades = touched.get(symbolId);
-      if (!trades) touched.set(symbolId, (trades = []));
-      return trades;
-    };
+    const incoming = this.incoming;
+    const touched = this.touched;
+    incoming.clear();
+    touched.clear();
     for (const event of released.events) {
       switch (event.kind) {
         case EventKind.OrderAccepted:
@@ -122,7 +129,7 @@ export class MarketView {
           break;
         case EventKind.Execution: {
           const market = this.symbols[event.symbolId];
-          touch(event.symbolId);
+          this.touch(event.symbolId);
           if (event.isMaker) {
             market.book.setRemaining(event.orderId, event.remainingQuantity);
           } else {
@@ -130,19 +137,19 @@ export class MarketView {
             if (order) order.remaining = event.remainingQuantity;
             const trade = { tradeId: event.tradeId, priceCents: event.priceCents, quantity: event.quantity, aggressorSide: event.side, timeMs: event.timestampMs };
             this.recordTrade(market, trade);
-            touch(event.symbolId).push(trade);
+            this.touch(event.symbolId).push(trade);
           }
           break;
         }
         case EventKind.OrderCanceled:
           if (!incoming.delete(event.orderId)) {
             this.symbols[event.symbolId].book.remove(event.orderId);
-            touch(event.symbolId);
+            this.touch(event.symbolId);
           }
           break;
         case EventKind.OrderReplaced: {
           const book = this.symbols[event.symbolId].book;
-          touch(event.symbolId);
+          this.touch(event.symbolId);
           if (event.keptPriority) book.setRemaining(event.orderId, event.remainingQuantity);
           else {
             book.remove(event.orderId);
@@ -157,7 +164,7 @@ export class MarketView {
     for (const [orderId, order] of incoming) {
       if (order.remaining > 0) {
         this.symbols[order.symbolId].book.add(orderId, order.side, order.priceCents, order.remaining);
-        touch(order.symbolId);
+        this.touch(order.symbolId);
       }
     }
     if (touched.size > 0) this.finish(touched, released);

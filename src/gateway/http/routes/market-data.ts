@@ -16,6 +16,8 @@ export function registerMarketDataRoutes(app: FastifyInstance, context: GatewayC
     return {
       symbols: symbols.instruments.map((instrument, symbolId) => ({
         symbol: instrument.symbol,
+        // The number the binary order-entry protocol uses for the symbol.
+        symbolId,
         name: instrument.name,
         tickSize: formatCents(instrument.tickCents),
         maxOrderQuantity: instrument.maxOrderQuantity,

@@ -1,0 +1,269 @@
+// End-to-end order-entry benchmark: `npm run bench` (= node --import tsx bench/e2e/main.ts) or
+// `npm run exchange -- bench`. Options: config.ts (USAGE; `--help`).
+//
+// For each transport (binary, ws, http):
+//   1. Starts a fresh exchange (bench/common/exchange.ts: a temporary data directory, EXCHANGE_FSYNC=1 so
+//      every answer waits for fdatasync, rate limits raised out of the way, PORT=0 and
+//      EXCHANGE_ORDER_ENTRY_PORT=0), finds the binary order-entry ports (GET /v1/order-entry), creates and
+//      funds the accounts through the admin API. A fresh server per transport, so that one transport's
+//      after-effects (the reporting store catching up, a bigger heap) do not land on the next.
+//   2. Forks the load generator (load.ts; --load-processes, default 1 on this 2-core machine) and drives
+//      the exchange open-loop up a ladder of rates (a warm-up, then per step --settle-seconds unrecorded and
+//      --step-seconds recorded) with the flow of flow.ts over the transport's driver (driver-*.ts). Latency
+//      runs from each request's intended send time to its first answer (durable: the exchange answers
+//      only after fsync). The ladder stops after a step with p99 over 50 ms or under 90% answered.
+//   3. Stops the exchange, and runs the same generator, flow and ladder rules against the transport's echo
+//      server (echo-binary.ts, echo-ws.ts, bench/http/echo-server.ts): this machine's ceiling for the
+//      transport with this client.
+//   4. sustained = the highest step answered at >= 95% of its target with p99 within the transport's bound
+//      (binary 2 ms, ws and http 10 ms); else the highest answered at 95% (said so above the final lines).
+//      ceiling_ratio = its successes/s over the echo server's sustained successes/s.
+// Then writes bench/results/e2e-<time>.json (everything, with the per-second time series) and .html
+// (the plots), and ends with one line per transport:
+//   bench:e2e transport=<t> orders_per_s=<> p50_ms=<> p99_ms=<> p999_ms=<> ceiling_ratio=<> durable=yes
+import { runMain, startChild, stopChild } from '../common/children.ts';
+import { codeVersion } from '../common/code.ts';
+import { benchSymbols, call, type Exchange, fundedAccount, logProfile, metricsText, metricValue, startExchange, stopExchange } from '../common/exchange.ts';
+import { busyText, machine, machineAfter } from '../common/machine.ts';
+import { saveResults } from '../common/report.ts';
+import { fmtInt, fmtMs } from '../http/stats.ts';
+import type { BenchAccount } from '../http/workload.ts';
+import { type Config, parseConfig, plannedMs, type TransportPlan } from './config.ts';
+import type { FlowSymbol } from './flow.ts';
+import { writeHtml } from './html.ts';
+import { Progress } from './progress.ts';
+import type { SecondSample, Target, TransportName } from './protocol.ts';
+import { ladder, Loads, type Row } from './run.ts';
+import { HEADER, LEGEND, rowText, type Sustained, sustainedStep } from './summary.ts';
+
+const startedAt = Date.now();
+const config: Config = parseConfig(process.argv.slice(2));
+const progress = new Progress(plannedMs(config));
+const log = (line: string): void => progress.log(line);
+
+const ECHO_SCRIPTS: Record<TransportName, string> = {
+  binary: 'bench/e2e/echo-binary.ts',
+  ws: 'bench/e2e/echo-ws.ts',
+  http: 'bench/http/echo-server.ts',
+};
+
+interface ServerMetrics {
+  fsyncs: number;
+  fsyncSecondsTotal: number;
+  journalRecords: number;
+  recordsPerFsync: number;
+  openOrders: number;
+  heapUsedBytes: number;
+  rssBytes: number;
+  reportingLagCommands: number;
+  snapshots: number;
+}
+
+interface TransportReport {
+  plan: TransportPlan;
+  exchange: Row[];
+  echo: Row[];
+  serverMetrics: ServerMetrics;
+  durable: boolean;
+  sustained: Sustained;
+  echoSustained: Sustained | null;
+  ceilingRatio: number | null;
+  finalLine: string;
+  tables: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function setUp(exchange: Exchange, plan: TransportPlan): Promise<{ accounts: BenchAccount[]; symbols: FlowSymbol[]; target: Target }> {
+  const symbols = await benchSymbols(exchange.url, config.symbols);
+  const accounts: BenchAccount[] = [];
+  const batch = 10;
+  for (let first = 0; first < plan.accounts; first += batch) {
+    accounts.push(...await Promise.all(Array.from({ length: Math.min(batch, plan.accounts - first) }, (_, k) =>
+      fundedAccount(exchange, `bench-${plan.name}-${first + k}`, config.symbols))));
+  }
+  const orderEntry = (await call(exchange.url, 'GET', '/v1/order-entry', null)) as { ports: number[] };
+  if (!Array.isArray(orderEntry.ports) || orderEntry.ports.length === 0) throw new Error(`GET /v1/order-entry: no ports (${JSON.stringify(orderEntry)})`);
+  const url = new URL(exchange.url);
+  return {
+    accounts, symbols,
+    target: { host: url.hostname, ports: orderEntry.ports, wsUrl: `ws://${url.host}/v1/ws`, httpUrl: exchange.url },
+  };
+}
+
+function serverMetricsOf(before: string, after: string, snapshots: number): ServerMetrics {
+  const delta = (name: string): number => metricValue(after, name) - metricValue(before, name);
+  const fsyncs = delta('exchange_journal_fsync_seconds_count');
+  const records = delta('exchange_journal_batch_records_sum');
+  return {
+    fsyncs, fsyncSecondsTotal: delta('exchange_journal_fsync_seconds_sum'), journalRecords: records, recordsPerFsync: records / fsyncs,
+    openOrders: metricValue(after, 'exchange_open_orders'),
+    heapUsedBytes: metricValue(after, 'nodejs_heap_size_used_bytes'),
+    rssBytes: metricValue(after, 'process_resident_memory_bytes'),
+    reportingLagCommands: metricValue(after, 'exchange_reporting_lag_commands'),
+    snapshots,
+  };
+}
+
+function tableStart(tables: string[], title: string): (row: Row) => void {
+  for (const line of [title, ...LEGEND.map((l) => `  ${l}`), HEADER]) {
+    tables.push(line);
+    log(line);
+  }
+  return (row) => {
+    const line = rowText(row);
+    tables.push(line);
+    log(line);
+  };
+}
+
+async function runTransport(plan: TransportPlan): Promise<TransportReport> {
+  const tables: string[] = [];
+  const name = plan.name;
+  const shape = name === 'http'
+    ? `${plan.connections} keep-alive sockets, one request at a time each, ${plan.accounts} accounts taking turns`
+    : `${plan.connections} connections (one account each), at most ${plan.window} requests unanswered per connection`;
+  log('');
+  log(`== ${name}: ${shape}; ${config.loadProcesses} load process(es)`);
+  const exchange = await startExchange({
+    name: `e2e-${name}`, startedAt, keepData: config.keepData, cpuProf: config.cpuProf, watch: /snapshot written/,
+    env: { EXCHANGE_FSYNC: '1', EXCHANGE_ORDER_ENTRY_PORT: '0' },
+  });
+  let rows: Row[];
+  let serverMetrics: ServerMetrics;
+  let accounts: BenchAccount[];
+  let symbols: FlowSymbol[];
+  try {
+    const t0 = performance.now();
+    const setup = await setUp(exchange, plan);
+    ({ accounts, symbols } = setup);
+    log(`set up ${accounts.length} funded accounts in ${((performance.now() - t0) / 1000).toFixed(1)} s; binary order entry on port(s) ${setup.target.ports.join(', ')}`);
+    const metrics0 = await metricsText(exchange.url);
+    const loads = await Loads.start(config, plan, setup.target, accounts, symbols, progress);
+    try {
+      const onRow = tableStart(tables, `${name} order entry into the exchange (fsync on):`);
+      rows = await ladder(config, loads, { label: `${name} exchange`, pid: exchange.child.pid, metricsUrl: exchange.url }, plan.rates, progress, onRow);
+    } finally {
+      await loads.exit();
+    }
+    serverMetrics = serverMetricsOf(metrics0, await metricsText(exchange.url), exchange.watched.length);
+    const m = serverMetrics;
+    log(`server: ${fmtInt(m.fsyncs)} fsyncs for ${fmtInt(m.journalRecords)} journal records (${m.recordsPerFsync.toFixed(1)} per fsync); ` +
+      `${fmtInt(m.openOrders)} orders resting at the end; heap ${(m.heapUsedBytes / 2 ** 20).toFixed(0)} MiB, RSS ${(m.rssBytes / 2 ** 20).toFixed(0)} MiB; ` +
+      `${m.snapshots} snapshot(s)${Number.isNaN(m.reportingLagCommands) ? '' : `; reporting store ${fmtInt(m.reportingLagCommands)} commands behind`}`);
+  } finally {
+    await stopExchange(exchange);
+  }
+  logProfile(exchange);
+
+  let echoRows: Row[] = [];
+  if (!config.skipEcho && plan.echoRates.length > 0) {
+    const echo = await startChild(ECHO_SCRIPTS[name], { PORT: '0', HOST: '127.0.0.1', ECHO_ORDER_IDS: '1' }, [], [], /echo listening on ((?:tcp|ws|http):\/\/\S+)/);
+    try {
+      const url = new URL(echo.url);
+      const target: Target = { host: url.hostname, ports: [Number(url.port)], wsUrl: echo.url, httpUrl: echo.url };
+      const loads = await Loads.start(config, plan, target, accounts!, symbols!, progress);
+      try {
+        const onRow = tableStart(tables, `${name} ceiling: the echo server (${ECHO_SCRIPTS[name]}), same generator, flow and ladder rules:`);
+        echoRows = await ladder(config, loads, { label: `${name} echo`, pid: echo.child.pid, metricsUrl: null }, plan.echoRates, progress, onRow);
+      } finally {
+        await loads.exit();
+      }
+    } finally {
+      await stopChild(echo.child, 5000);
+    }
+  }
+
+  const sustained = sustainedStep(rows, plan.p99BoundMs);
+  const echoSustained = echoRows.length > 0 ? sustainedStep(echoRows, plan.p99BoundMs) : null;
+  const s = sustained.row;
+  const ceilingRatio = s !== null && echoSustained?.row ? s.okPerSec / echoSustained.row.okPerSec : null;
+  // durable: the server ran with EXCHANGE_FSYNC=1 (set above) and its fsync counter moved. That counter
+  // counts journal batches even with fsync off, so the mean time per batch must also look like a real
+  // fdatasync (over 10 us; about 100 us on this disk) rather than the microsecond of a timer around nothing.
+  const durable = serverMetrics.fsyncs > 0 && serverMetrics.fsyncSecondsTotal / serverMetrics.fsyncs > 10e-6;
+  const finalLine = `bench:e2e transport=${name} orders_per_s=${s ? Math.round(s.okPerSec) : 0} p50_ms=${s ? s.corrected.p50 : 0} ` +
+    `p99_ms=${s ? s.corrected.p99 : 0} p999_ms=${s ? s.corrected.p999 : 0} ceiling_ratio=${ceilingRatio === null ? 'na' : ceilingRatio.toFixed(2)} durable=${durable ? 'yes' : 'no'}`;
+  return { plan, exchange: rows, echo: echoRows, serverMetrics, durable, sustained, echoSustained, ceilingRatio, finalLine, tables };
+}
+
+function sustainedText(r: TransportReport): string {
+  const s = r.sustained.row;
+  if (s === null) return `${r.plan.name}: no step ran`;
+  const perSec = (n: number): string => fmtInt(n / (s.measureMs / 1000));
+  const echo = r.echoSustained?.row;
+  return `${r.plan.name}: ${fmtInt(s.okPerSec)} durable orders/s at the ${fmtInt(s.rate)}/s step (${perSec(s.okByKind.passive)} passive + ` +
+    `${perSec(s.okByKind.cross)} crossing new orders/s, ${perSec(s.okByKind.cancel)} cancels/s), p50 ${fmtMs(s.corrected.p50)} ms, ` +
+    `p99 ${fmtMs(s.corrected.p99)} ms, p99.9 ${fmtMs(s.corrected.p999)} ms` +
+    (echo ? `; echo ceiling ${fmtInt(echo.okPerSec)}/s (p99 ${fmtMs(echo.corrected.p99)} ms)` : '') +
+    (r.echoSustained?.note ? ` [echo: ${r.echoSustained.note}]` : '');
+}
+
+/** A step for the results file: percentiles only (the encoded histograms, ~10 KB each, served the merge of several load processes). */
+function forFile(row: Row): Omit<Row, 'histograms' | 'seconds'> & { seconds: Array<Omit<SecondSample, 'histogram'>> } {
+  const { histograms: _histograms, seconds, ...rest } = row;
+  return { ...rest, seconds: seconds.map(({ histogram: _histogram, ...second }) => second) };
+}
+
+/** The sustained step's figures (the whole step is in the ladder's list). */
+function brief(row: Row | null): Pick<Row, 'rate' | 'okPerSec' | 'answeredPerSec' | 'corrected'> | null {
+  return row === null ? null : { rate: row.rate, okPerSec: row.okPerSec, answeredPerSec: row.answeredPerSec, corrected: row.corrected };
+}
+
+async function main(): Promise<void> {
+  const m = machine();
+  const code = codeVersion();
+  log(`bench:e2e on ${m.nproc} cores (${m.cpuModel}), node ${m.node}; before start: ${busyText()}`);
+  log(`code: git ${code.head}${code.srcDirty ? ' with uncommitted changes under src/' : ''}, src/ hash ${code.srcHash}`);
+  log(`transports ${config.transports.map((t) => t.name).join(', ')}; steps ${config.settleMs / 1000} s settle + ${config.measureMs / 1000} s recorded after a ` +
+    `${config.warmupMs / 1000} s warm-up; symbols ${config.symbols.join(' ')}; mix ${Math.round(config.mix.cancel * 100)}% cancels, ` +
+    `${Math.round(config.mix.cross * 100)}% crossing limit IOC, the rest passive limit GTC${config.quick ? ' (--quick)' : ''}`);
+
+  const reports: TransportReport[] = [];
+  try {
+    for (const plan of config.transports) reports.push(await runTransport(plan));
+  } finally {
+    progress.stop();
+  }
+
+  log('');
+  log('sustained (the highest step answered at >= 95% of its target with p99 within the bound: binary 2 ms, ws and http 10 ms):');
+  for (const r of reports) log(`  ${sustainedText(r)}`);
+  log(`after: ${busyText()} (other work on this machine lowers every figure)`);
+
+  const finalLines = reports.map((r) => r.finalLine);
+  const file = saveResults('e2e', startedAt, {
+    code, machine: machineAfter(m), config,
+    transports: Object.fromEntries(reports.map((r) => [r.plan.name, {
+      plan: r.plan, serverMetrics: r.serverMetrics, durable: r.durable,
+      sustained: brief(r.sustained.row), sustainedNote: r.sustained.note,
+      echoSustained: brief(r.echoSustained?.row ?? null), echoSustainedNote: r.echoSustained?.note ?? null, ceilingRatio: r.ceilingRatio,
+      exchange: r.exchange.map(forFile), echo: r.echo.map(forFile), finalLine: r.finalLine,
+    }])),
+    finalLines,
+  }, 'bench');
+  const htmlFile = file.replace(/\.json$/, '.html');
+  writeHtml(htmlFile, {
+    heading: `bench:e2e, ${new Date(startedAt).toISOString()}`,
+    about: [
+      `git ${code.head}${code.srcDirty ? ' (src/ modified)' : ''}, src/ hash ${code.srcHash}; ${m.nproc} cores (${m.cpuModel}), node ${m.node}.`,
+      'Latency per second (by arrival) from the intended send time to the first (durable) answer; the shaded bands are the recorded part of each step.',
+    ],
+    finalLines,
+    sections: reports.map((r) => ({
+      transport: r.plan.name,
+      ladders: [
+        { title: `${r.plan.name}: exchange (fsync on)`, rows: r.exchange, boundMs: r.plan.p99BoundMs },
+        ...(r.echo.length > 0 ? [{ title: `${r.plan.name}: echo ceiling`, rows: r.echo, boundMs: r.plan.p99BoundMs }] : []),
+      ],
+      tables: r.tables,
+    })),
+  });
+  console.log(`plot: ${htmlFile}`);
+  for (const r of reports) {
+    if (r.sustained.note) console.log(`note (${r.plan.name}): ${r.sustained.note}`);
+  }
+  for (const line of finalLines) console.log(line);
+}
+
+runMain(main);

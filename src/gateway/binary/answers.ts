@@ -1,0 +1,142 @@
+// Turns a released (durable) command into the order-entry frames its owner and the other accounts concerned
+// receive. Runs on the engine thread, once per released command; the frames go to the gateway threads as
+// they are. The order the engine emitted events in is the order a client reads them in.
+import { CommandKind, type EngineEvent, EventKind, RejectCode, REJECT_CODE_NAMES } from '../../engine/index.ts';
+import type { Released } from '../../sequencer/index.ts';
+import { isOpen, type OrderRecord, type OrderStore, statusOf } from '../../views/index.ts';
+import { ClientFrame, ERROR_CODE_NUMBERS, type ErrorCodeName, FrameWriter, OrderFlag, OrderStatusCode } from '../../protocol/order-entry/index.ts';
+import { rejectMessageOf } from '../common/errors.ts';
+
+/** Where the frames of one released command go. */
+export interface AnswerSink {
+  /** Frames written to `writer` since the last call go to the connection that sent the command. */
+  toConnection(writer: FrameWriter): void;
+  /** True when some gateway has a session of this account (else its frames are not built). */
+  hasSessions(accountId: number): boolean;
+  /** Frames written to `writer` since the last call go to every session of the account. */
+  toAccount(accountId: number, writer: FrameWriter): void;
+}
+
+const STATUS_CODES = { new: OrderStatusCode.New, partially_filled: OrderStatusCode.PartiallyFilled, filled: OrderStatusCode.Filled, canceled: OrderStatusCode.Canceled } as const;
+
+const requestTypeOf = (kind: number): number =>
+  kind === CommandKind.NewOrder ? ClientFrame.NewOrder : kind === CommandKind.CancelOrder ? ClientFrame.Cancel : ClientFrame.Replace;
+
+export class AnswerEncoder {
+  private readonly own = new FrameWriter(16 * 1024);
+  private readonly other = new FrameWriter(1024);
+
+  constructor(private readonly orders: OrderStore, private readonly tickCents: (symbolId: number) => number) {}
+
+  /** The answer to a command a connection sent (clientSeq is the client's number for it). */
+  answer(released: Released, clientSeq: number, sink: AnswerSink): void {
+    const { command, events } = released;
+    if (command.kind !== CommandKind.NewOrder && command.kind !== CommandKind.CancelOrder && command.kind !== CommandKind.ReplaceOrder) return;
+    const ownOrderId = command.kind === CommandKind.NewOrder ? command.sequence : command.orderId;
+    const writer = this.own;
+    for (const event of events) {
+      switch (event.kind) {
+        case EventKind.OrderAccepted:
+          this.accepted(writer, clientSeq, this.orders.get(event.orderId), 0);
+          break;
+        case EventKind.DuplicateOrder:
+          this.accepted(writer, clientSeq, this.orders.get(event.orderId), OrderFlag.Duplicate);
+          break;
+        case EventKind.OrderRejected:
+          this.rejected(writer, clientSeq, ClientFrame.NewOrder, 0, event.code, command.accountId, 0);
+          break;
+        case EventKind.CommandRejected: {
+          const quantity = command.kind === CommandKind.ReplaceOrder ? command.quantity : 0;
+          this.rejected(writer, clientSeq, requestTypeOf(command.kind), event.orderId, event.code, command.accountId, quantity);
+          break;
+        }
+        default:
+          if (eventOrderId(event) === ownOrderId && eventAccountId(event) === command.accountId) this.orderEvent(writer, clientSeq, event);
+          else this.forOther(event, sink);
+      }
+    }
+    sink.toConnection(writer);
+  }
+
+  /** A command no connection of this gateway sent (REST, admin, session close): only what others must hear. */
+  notify(released: Released, sink: AnswerSink): void {
+    for (const event of released.events) this.forOther(event, sink);
+  }
+
+  private forOther(event: EngineEvent, sink: AnswerSink): void {
+    const accountId = eventAccountId(event);
+    if (accountId < 0 || !sink.hasSessions(accountId)) return;
+    if (this.orderEvent(this.other, 0, event)) sink.toAccount(accountId, this.other);
+  }
+
+  /** Fill, Canceled or Replaced for an order event; false for events that are not about an order. */
+  private orderEvent(writer: FrameWriter, clientSeq: number, event: EngineEvent): boolean {
+    switch (event.kind) {
+      case EventKind.Execution:
+        writer.fill({
+          clientSeq, orderId: event.orderId, tradeId: event.tradeId, symbolId: event.symbolId, side: event.side, liquidity: event.isMaker ? 0 : 1,
+          priceCents: event.priceCents, quantity: event.quantity, leavesQuantity: event.remainingQuantity, feeCents: event.feeCents,
+          timestampMs: event.timestampMs,
+        });
+        return true;
+      case EventKind.OrderCanceled:
+        writer.canceled({
+          clientSeq, orderId: event.orderId, symbolId: event.symbolId, reason: event.reason, canceledQuantity: event.canceledQuantity,
+          timestampMs: event.timestampMs,
+        });
+        return true;
+      case EventKind.OrderReplaced:
+        writer.replaced({
+          clientSeq, orderId: event.orderId, priceCents: event.priceCents, quantity: event.quantity, leavesQuantity: event.remainingQuantity,
+          keptPriority: event.keptPriority, timestampMs: event.timestampMs,
+        });
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** OrderAccepted describing the order as REST would return it after this command. */
+  private accepted(writer: FrameWriter, clientSeq: number, order: OrderRecord | undefined, flags: number): void {
+    if (!order) throw new Error('order-entry answer: an accepted order is missing from the order store');
+    writer.orderAccepted({
+      clientSeq, orderId: order.orderId, symbolId: order.symbolId, side: order.side, orderType: order.orderType, timeInForce: order.timeInForce,
+      flags: flags | (order.postOnly ? OrderFlag.PostOnly : 0), priceCents: order.priceCents, quantity: order.quantity,
+      filledQuantity: order.filledQuantity, leavesQuantity: isOpen(order) ? order.quantity - order.filledQuantity : 0,
+      status: STATUS_CODES[statusOf(order)], timestampMs: order.creationTimeMs, clientOrderId: order.clientOrderId,
+    });
+  }
+
+  /**
+   * The REST route's answer for the same refusal: a cancel or replace of an order that exists but is closed
+   * is ORDER_NOT_OPEN, of one that is not this account's NOT_FOUND; a replace refused as INVALID_ARGUMENT
+   * says which field.
+   */
+  private rejected(writer: FrameWriter, clientSeq: number, requestType: number, orderId: number, code: RejectCode, accountId: number, quantity: number): void {
+    let name: ErrorCodeName = REJECT_CODE_NAMES[code] as ErrorCodeName;
+    let message = rejectMessageOf(code);
+    if (requestType !== ClientFrame.NewOrder && (code === RejectCode.NotFound || code === RejectCode.InvalidArgument)) {
+      const order = this.orders.get(orderId);
+      if (!order || order.accountId !== accountId) {
+        name = 'NOT_FOUND';
+        message = `no order ${orderId} for this account`;
+      } else if (!isOpen(order)) {
+        name = 'ORDER_NOT_OPEN';
+        message = `order ${orderId} is no longer open (status ${statusOf(order)})`;
+      } else if (code === RejectCode.InvalidArgument) {
+        message = quantity !== 0 && quantity <= order.filledQuantity
+          ? `quantity must exceed the filled quantity ${order.filledQuantity} (it is the new total)`
+          : `price must be a multiple of the tick size ${(this.tickCents(order.symbolId) / 100).toFixed(2)}`;
+      }
+    }
+    writer.rejected({ clientSeq, requestType, errorCode: ERROR_CODE_NUMBERS[name], orderId, message });
+  }
+}
+
+function eventOrderId(event: EngineEvent): number {
+  return event.kind === EventKind.Execution || event.kind === EventKind.OrderCanceled || event.kind === EventKind.OrderReplaced ? event.orderId : -1;
+}
+
+function eventAccountId(event: EngineEvent): number {
+  return event.kind === EventKind.Execution || event.kind === EventKind.OrderCanceled || event.kind === EventKind.OrderReplaced ? event.accountId : -1;
+}

@@ -1,0 +1,332 @@
+// The engine thread's side of binary order entry: starts the gateway threads, reads their requests from the
+// shared-memory rings in batches, checks logins, hands orders to the sequencer, and when a command is durable
+// writes its answer frames to the ring of the gateway that sent it (and fills of resting orders to every
+// gateway holding a session of the owner).
+//
+// Requests are taken only while the sequencer accepts commands (not during a snapshot's pause): until then
+// they wait in the rings, which is the backpressure a full ring passes on to the clients' sockets.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Worker } from 'node:worker_threads';
+import { Doorbell, SpscRing } from '../../bus/index.ts';
+import { CommandKind, type OrderType, type Side, type TimeInForce } from '../../engine/index.ts';
+import type { ExchangeNode } from '../../node/index.ts';
+import { startWorker } from '../../ops/ts-worker.ts';
+import {
+  ClientFrame, decodeCancel, decodeLogin, decodeNewOrder, decodeReplace, emptyCancel, emptyNewOrder, emptyReplace, ERROR_CODE_NUMBERS, FrameWriter,
+  LOGIN_SIGNED_PATH, type LoginFrame, OrderFlag,
+} from '../../protocol/order-entry/index.ts';
+import type { Released } from '../../sequencer/index.ts';
+import { verifySignature } from '../common/signing.ts';
+import { AnswerEncoder, type AnswerSink } from './answers.ts';
+import { INBOUND_HEADER_BYTES, InboundKind, OUTBOUND_HEADER_BYTES, OutboundTarget } from './bus-records.ts';
+import type { GatewayThreadSetup, GatewayToParent } from './gateway-thread.ts';
+import { RouteTable } from './route-table.ts';
+
+export interface OrderEntryOptions {
+  host: string;
+  /** The first gateway thread listens here (0: any free port); thread i on port + i when port is not 0. */
+  port: number;
+  /** Gateway threads, at most 64. */
+  threads: number;
+  ringBytes: number;
+  ratePerKey: { ratePerSecond: number; burst: number };
+  maxBufferedBytes: number;
+  idleTimeoutMs: number;
+  clock: () => number;
+  log: (message: string) => void;
+}
+
+interface Gateway {
+  worker: Worker;
+  inbound: SpscRing;
+  outbound: SpscRing;
+  /** Answers that found the outbound ring full, in order; written before anything newer. */
+  overflow: Uint8Array[];
+  port: number;
+}
+
+/** One number per (gateway, connection): connection ids are u32, gateways fewer than 64. */
+function sessionKey(gatewayIndex: number, connectionId: number): number {
+  return connectionId * 64 + gatewayIndex;
+}
+
+/** Most requests taken from one ring before the others get a turn and the event loop runs. */
+const MAX_BATCH = 4096;
+
+export class OrderEntryService {
+  private readonly gateways: Gateway[] = [];
+  private readonly doorbell = Doorbell.create();
+  private readonly routes = new RouteTable();
+  private readonly answers: AnswerEncoder;
+  private readonly loginWriter = new FrameWriter(1024);
+  /** The account of each logged-in connection, by sessionKey(gateway, connection). */
+  private readonly sessionAccounts = new Map<number, number>();
+  /** Sessions per account per gateway: accountId -> counts indexed by gateway. */
+  private readonly sessions = new Map<number, number[]>();
+  private readonly dirtyGateways = new Set<Gateway>();
+  private running = true;
+  private loop: Promise<void> = Promise.resolve();
+  private readonly scratchLogin: LoginFrame = { timestampMs: 0, apiKey: '', signature: new Uint8Array(0) };
+  private readonly scratchOrder = emptyNewOrder();
+  private readonly scratchCancel = emptyCancel();
+  private readonly scratchReplace = emptyReplace();
+  private current: Gateway | null = null;
+  private currentIndex = 0;
+  private publishScheduled = false;
+
+  private constructor(private readonly node: ExchangeNode, private readonly options: OrderEntryOptions) {
+    const instruments = node.config.instruments;
+    this.answers = new AnswerEncoder(node.orders, (symbolId) => instruments[symbolId].tickCents);
+  }
+
+  static async start(node: ExchangeNode, options: OrderEntryOptions): Promise<OrderEntryService> {
+    const service = new OrderEntryService(node, options);
+    node.onRelease(service.onRelease);
+    for (let i = 0; i < options.threads; i++) await service.startGateway(i);
+    service.loop = service.run();
+    return service;
+  }
+
+  get ports(): number[] {
+    return this.gateways.map((gateway) => gateway.port);
+  }
+
+  private async startGateway(index: number): Promise<void> {
+    const inbound = SpscRing.create(this.options.ringBytes, this.doorbell);
+    const outbound = SpscRing.create(this.options.ringBytes);
+    const setup: GatewayThreadSetup = {
+      gatewayIndex: index,
+      inbound: inbound.buffers,
+      outbound: outbound.buffers,
+      host: this.options.host,
+      port: this.options.port === 0 ? 0 : this.options.port + index,
+      instruments: this.node.config.instruments.map((instrument) => ({ tickCents: instrument.tickCents })),
+      ratePerKey: this.options.ratePerKey,
+      maxBufferedBytes: this.options.maxBufferedBytes,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+    };
+    const worker = startWorker(new URL('./gateway-thread.ts', import.meta.url), setup);
+    const port = await new Promise<number>((resolve, reject) => {
+      const onMessage = (message: GatewayToParent): void => {
+        if (message.type === 'listening') resolve(message.port);
+        else if (message.type === 'error') reject(new Error(`order-entry gateway ${index}: ${message.message}`));
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`order-entry gateway ${index} exited with code ${code} before listening`)));
+    });
+    worker.removeAllListeners('exit');
+    worker.on('error', (error) => this.options.log(`order-entry gateway ${index} failed: ${error.message}`));
+    this.gateways.push({ worker, inbound, outbound, overflow: [], port });
+  }
+
+  // Requests ----------------------------------------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const seen = this.doorbell.value;
+      let read = 0;
+      if (this.node.acceptingNow) {
+        for (let i = 0; i < this.gateways.length; i++) {
+          this.current = this.gateways[i];
+          this.currentIndex = i;
+          read += this.current.inbound.poll(this.onRequest, MAX_BATCH);
+        }
+        this.current = null;
+      }
+      // Also retries answers held back by a full ring (at least every 100 ms while idle).
+      this.publishAnswers();
+      if (read > 0) {
+        // The journal's batch and its fsync callback, HTTP and the rest of this thread run in between.
+        await nextTurn();
+      } else if (this.node.acceptingNow) {
+        await this.doorbell.waitAsync(seen, 100);
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    }
+  }
+
+  private readonly onRequest = (data: Uint8Array, offset: number, length: number): void => {
+    const gateway = this.current!;
+    const view = gateway.inbound.view;
+    const kind = data[offset];
+    const connectionId = view.getUint32(offset + 1, true);
+    const accountId = view.getUint32(offset + 5, true);
+    const body = offset + INBOUND_HEADER_BYTES;
+    const bodyLength = length - INBOUND_HEADER_BYTES;
+    switch (kind) {
+      case ClientFrame.NewOrder: {
+        const order = this.scratchOrder;
+        decodeNewOrder(data, view, body, bodyLength, order);
+        const sequence = this.node.submitNow({
+          kind: CommandKind.NewOrder, accountId, symbolId: order.symbolId, side: order.side as Side, orderType: order.orderType as OrderType,
+          priceCents: order.priceCents, quantity: order.quantity, timeInForce: order.timeInForce as TimeInForce,
+          postOnly: (order.flags & OrderFlag.PostOnly) !== 0, clientOrderId: order.clientOrderId,
+        });
+        this.routes.add(sequence, this.currentIndex, connectionId, order.clientSeq);
+        return;
+      }
+      case ClientFrame.Cancel: {
+        decodeCancel(data, view, body, bodyLength, this.scratchCancel);
+        const sequence = this.node.submitNow({ kind: CommandKind.CancelOrder, accountId, orderId: this.scratchCancel.orderId });
+        this.routes.add(sequence, this.currentIndex, connectionId, this.scratchCancel.clientSeq);
+        return;
+      }
+      case ClientFrame.Replace: {
+        const replace = this.scratchReplace;
+        decodeReplace(data, view, body, bodyLength, replace);
+        const sequence = this.node.submitNow({
+          kind: CommandKind.ReplaceOrder, accountId, orderId: replace.orderId, quantity: replace.quantity, priceCents: replace.priceCents,
+        });
+        this.routes.add(sequence, this.currentIndex, connectionId, replace.clientSeq);
+        return;
+      }
+      case ClientFrame.Login:
+        decodeLogin(data, view, body, bodyLength, this.scratchLogin);
+        this.login(gateway, connectionId);
+        return;
+      case InboundKind.Closed: {
+        // The engine thread's own record of the login, not the gateway's: the gateway may not have seen
+        // the LoginAccepted yet when the connection went away.
+        const key = sessionKey(this.currentIndex, connectionId);
+        const loggedIn = this.sessionAccounts.get(key);
+        if (loggedIn !== undefined) {
+          this.sessionAccounts.delete(key);
+          this.countSession(loggedIn, this.currentIndex, -1);
+        }
+        return;
+      }
+      default:
+        this.options.log(`order-entry: unknown bus record kind ${kind} from gateway ${this.currentIndex}`);
+    }
+  };
+
+  /** Checks a Login as REST checks a signed request, on this thread (it owns the key directory). */
+  private login(gateway: Gateway, connectionId: number): void {
+    const login = this.scratchLogin;
+    const result = verifySignature({
+      apiKey: login.apiKey, timestamp: String(login.timestampMs), signature: Buffer.from(login.signature).toString('hex'),
+      method: 'GET', pathWithQuery: LOGIN_SIGNED_PATH, rawBody: '', nowMs: this.options.clock(),
+      lookupSecret: (key) => this.node.accounts.byKey(key)?.apiSecret,
+      fieldNames: { apiKey: 'apiKey', timestamp: 'timestampMs', signature: 'signature' },
+    });
+    const writer = this.loginWriter;
+    if (result.ok) {
+      const account = this.node.accounts.byKey(login.apiKey)!;
+      this.sessionAccounts.set(sessionKey(this.currentIndex, connectionId), account.accountId);
+      this.countSession(account.accountId, this.currentIndex, +1);
+      writer.loginAccepted(account.accountId, Math.floor(this.options.clock()));
+    } else {
+      writer.rejected({ clientSeq: 0, requestType: ClientFrame.Login, errorCode: ERROR_CODE_NUMBERS[result.error.code], orderId: 0, message: result.error.message });
+    }
+    this.send(gateway, OutboundTarget.Connection, connectionId, writer);
+  }
+
+  private countSession(accountId: number, gatewayIndex: number, delta: number): void {
+    let counts = this.sessions.get(accountId);
+    if (!counts) this.sessions.set(accountId, (counts = new Array<number>(this.options.threads).fill(0)));
+    counts[gatewayIndex] = Math.max(0, counts[gatewayIndex] + delta);
+    if (counts.every((count) => count === 0)) this.sessions.delete(accountId);
+  }
+
+  // Answers -----------------------------------------------------------------------------------------------
+
+  private readonly onRelease = (released: Released): void => {
+    const sequence = released.command.sequence;
+    if (this.routes.take(sequence)) {
+      this.routeGateway = this.gateways[this.routes.gateway];
+      this.routeConnection = this.routes.connectionId;
+      this.answers.answer(released, this.routes.clientSeq, this.sink);
+    } else if (this.sessions.size > 0) {
+      this.answers.notify(released, this.sink);
+    }
+    if (!this.publishScheduled && this.dirtyGateways.size > 0) {
+      // Released commands come in bursts (a journal batch): publish once per burst.
+      this.publishScheduled = true;
+      queueMicrotask(this.publishAnswers);
+    }
+  };
+
+  private routeGateway: Gateway | null = null;
+  private routeConnection = 0;
+
+  private readonly sink: AnswerSink = {
+    toConnection: (writer) => this.send(this.routeGateway!, OutboundTarget.Connection, this.routeConnection, writer),
+    hasSessions: (accountId) => this.sessions.has(accountId),
+    toAccount: (accountId, writer) => {
+      const counts = this.sessions.get(accountId)!;
+      for (let i = 0; i < counts.length; i++) {
+        if (counts[i] > 0) this.sendBytes(this.gateways[i], OutboundTarget.Account, accountId, writer.bytes, writer.length);
+      }
+      writer.reset();
+    },
+  };
+
+  /** One outbound record with the frames in `writer` (then reset). Sent even when empty: the gateway
+   *  counts one answer record per request to keep its own refusals in order behind them. */
+  private send(gateway: Gateway, target: number, id: number, writer: FrameWriter): void {
+    this.sendBytes(gateway, target, id, writer.bytes, writer.length);
+    writer.reset();
+  }
+
+  private sendBytes(gateway: Gateway, target: number, id: number, frames: Uint8Array, frameBytes: number): void {
+    this.dirtyGateways.add(gateway);
+    if (gateway.overflow.length === 0 && this.tryWrite(gateway, target, id, frames, frameBytes)) return;
+    // The gateway is behind: keep the record in order, in memory, until its ring has room.
+    const record = new Uint8Array(OUTBOUND_HEADER_BYTES + frameBytes);
+    record[0] = target;
+    new DataView(record.buffer).setUint32(1, id, true);
+    record.set(frames.subarray(0, frameBytes), OUTBOUND_HEADER_BYTES);
+    gateway.overflow.push(record);
+  }
+
+  private tryWrite(gateway: Gateway, target: number, id: number, frames: Uint8Array, frameBytes: number): boolean {
+    const ring = gateway.outbound;
+    const at = ring.claim(OUTBOUND_HEADER_BYTES + frameBytes);
+    if (at < 0) return false;
+    ring.data[at] = target;
+    ring.view.setUint32(at + 1, id, true);
+    ring.data.set(frames.subarray(0, frameBytes), at + OUTBOUND_HEADER_BYTES);
+    ring.commit();
+    return true;
+  }
+
+  private readonly publishAnswers = (): void => {
+    this.publishScheduled = false;
+    for (const gateway of this.dirtyGateways) {
+      while (gateway.overflow.length > 0) {
+        const record = gateway.overflow[0];
+        const view = new DataView(record.buffer);
+        if (!this.tryWrite(gateway, record[0], view.getUint32(1, true), record.subarray(OUTBOUND_HEADER_BYTES), record.length - OUTBOUND_HEADER_BYTES)) break;
+        gateway.overflow.shift();
+      }
+      gateway.outbound.publish();
+      if (gateway.overflow.length === 0) this.dirtyGateways.delete(gateway);
+    }
+  };
+
+  // Lifecycle ---------------------------------------------------------------------------------------------
+
+  /** Stops taking requests, tells every client the server is going away, and stops the gateway threads. */
+  async close(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.loop;
+    // Answer what was taken: once the journal has it, its answers are in the rings before the gateways
+    // are told to close (they drain their ring, then say goodbye).
+    await this.node.flushJournal().catch(() => {});
+    this.publishAnswers();
+    await Promise.all(this.gateways.map(async (gateway) => {
+      const closed = new Promise<void>((resolve) => {
+        gateway.worker.on('message', (message: GatewayToParent) => {
+          if (message.type === 'closed') resolve();
+        });
+        gateway.worker.once('exit', () => resolve());
+      });
+      gateway.worker.postMessage({ type: 'close' });
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+      await gateway.worker.terminate();
+    }));
+  }
+}

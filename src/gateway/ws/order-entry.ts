@@ -1,0 +1,204 @@
+// Order entry over the WebSocket (README "Order entry over WebSocket"). After auth, `order.new`,
+// `order.cancel` and `order.replace` take the fields of POST, DELETE and PUT /v1/order, pass the same
+// checks in the same order (http/order-commands.ts: one set of codes and messages), draw on the same
+// per-key rate limit, and are answered once the command is durable: {"op", "requestId", "order"} or
+// {"op": "error", "requestId", "error": {"code", "message"}}.
+//
+// Clients pipeline. Answers leave a connection in the order its requests arrived (AnswerQueue), which
+// for commands is the order they were sequenced. A connection with `maxInFlight` requests unanswered is
+// no longer read until half of them are answered: TCP pushes back on the client, and neither its requests
+// nor its answers pile up here.
+import type { ValidateFunction } from 'ajv';
+import type { Released, UnstampedCommand } from '../../sequencer/index.ts';
+import type { OrderRecord } from '../../views/index.ts';
+import { ApiError, invalidArgument, rateLimited, type TokenBucketLimiter, toApiError } from '../common/index.ts';
+import { requireReady } from '../http/auth.ts';
+import type { GatewayContext } from '../http/context.ts';
+import {
+  amendOutcome, cancelCommand, isDuplicate, newBodyAjv, type NewOrderBody, newOrderCommand, newOrderOutcome, openOwnOrder, type ReplaceBody,
+  replaceCommand, schemaError,
+} from '../http/order-commands.ts';
+import { presentOrder } from '../http/presenters.ts';
+import { schemas } from '../http/schemas.ts';
+import type { PendingAnswer } from './answer-queue.ts';
+import type { Session } from './session.ts';
+
+export type OrderOp = 'order.new' | 'order.cancel' | 'order.replace';
+
+/** The client's tag of a request, echoed in its answer. */
+type RequestId = string | number;
+
+const MAX_REQUEST_ID_LENGTH = 64;
+const ORDER_ID = /^[0-9]{1,15}$/;
+
+function isRequestId(value: unknown): value is RequestId {
+  if (typeof value === 'string') return value.length >= 1 && value.length <= MAX_REQUEST_ID_LENGTH;
+  return Number.isSafeInteger(value);
+}
+
+/** The order id of a cancel or replace as the REST path carries it: 1 to 15 digits (a JSON integer is taken too). */
+function orderIdOf(value: unknown): string {
+  if (typeof value === 'string' && ORDER_ID.test(value)) return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < 1e15) return String(value);
+  throw invalidArgument('orderId must be an order id: a string of 1 to 15 digits, like "42"');
+}
+
+/** Whether a replace carries any field of PUT /v1/order/{id}'s body (known or not) besides the envelope. */
+function hasBodyField(message: Record<string, unknown>): boolean {
+  for (const key in message) if (key !== 'op' && key !== 'requestId' && key !== 'orderId') return true;
+  return false;
+}
+
+/** A command waiting to be durable; `order` is the order a cancel or replace acts on. */
+class PendingCommand implements PendingAnswer {
+  answer: Buffer | null = null;
+  constructor(
+    readonly op: OrderOp,
+    readonly requestId: RequestId,
+    readonly order: OrderRecord | null,
+    readonly receivedMs: number,
+  ) {}
+}
+
+/**
+ * The schemas of the REST bodies plus the envelope (op, requestId, orderId), so that a message is checked
+ * where it lies, with the REST wording. Replace drops `minProperties` (the envelope would satisfy it):
+ * a replace without any body field is checked against the REST schema as the empty body it is.
+ */
+function compileValidators(): { newOrder: ValidateFunction; replace: ValidateFunction; emptyReplace: ValidateFunction } {
+  const ajv = newBodyAjv();
+  const envelope = { op: {}, requestId: {}, orderId: {} };
+  const rest = schemas.newOrderBody;
+  return {
+    newOrder: ajv.compile({
+      type: 'object', required: [...rest.required], additionalProperties: false,
+      properties: { ...rest.properties, op: envelope.op, requestId: envelope.requestId },
+    }),
+    replace: ajv.compile({ type: 'object', additionalProperties: false, properties: { ...schemas.replaceBody.properties, ...envelope } }),
+    emptyReplace: ajv.compile(schemas.replaceBody),
+  };
+}
+
+export class OrderEntry {
+  private readonly validate = compileValidators();
+
+  constructor(
+    private readonly context: GatewayContext,
+    private readonly perKey: TokenBucketLimiter,
+    private readonly maxInFlight: number,
+  ) {}
+
+  /** One order-entry message, parsed; answered now (a refusal) or once its command is durable. */
+  handle(session: Session, op: OrderOp, message: Record<string, unknown>): void {
+    const requestId = message.requestId;
+    if (!isRequestId(requestId)) {
+      this.refuse(session, null, invalidArgument(
+        `requestId is required: a string of 1 to ${MAX_REQUEST_ID_LENGTH} characters or an integer, echoed in the answer`));
+      return;
+    }
+    try {
+      const accountId = this.admit(session);
+      if (op === 'order.new') this.newOrder(session, accountId, requestId, message);
+      else if (op === 'order.cancel') this.cancel(session, accountId, requestId, message);
+      else this.replace(session, accountId, requestId, message);
+    } catch (error) {
+      this.refuse(session, requestId, this.apiErrorOf(error));
+    }
+  }
+
+  /** The session's account, once its request is charged to the API key's rate limit, as REST's signature guard does. */
+  private admit(session: Session): number {
+    if (session.accountId === null || session.apiKey === null) {
+      throw new ApiError('UNAUTHENTICATED', 'order entry needs {"op":"auth",...} first');
+    }
+    const taken = this.perKey.take(session.apiKey);
+    if (!taken.allowed) throw rateLimited(taken.retryAfterSeconds, 'too many requests for this API key');
+    return session.accountId;
+  }
+
+  // The three ops check what their REST route checks, in its order: the body's schema, readiness, then
+  // the route's own checks. Submitting is their last step: everything before it may throw a refusal.
+
+  private newOrder(session: Session, accountId: number, requestId: RequestId, message: Record<string, unknown>): void {
+    const receivedMs = performance.now();
+    if (!this.validate.newOrder(message)) throw schemaError(this.validate.newOrder, 'body');
+    requireReady(this.context);
+    const command = newOrderCommand(message as unknown as NewOrderBody, accountId, this.context.symbols);
+    this.submit(session, new PendingCommand('order.new', requestId, null, receivedMs), command);
+  }
+
+  private cancel(session: Session, accountId: number, requestId: RequestId, message: Record<string, unknown>): void {
+    const idText = orderIdOf(message.orderId);
+    requireReady(this.context);
+    const order = openOwnOrder(this.context.node, accountId, idText);
+    this.submit(session, new PendingCommand('order.cancel', requestId, order, 0), cancelCommand(order));
+  }
+
+  private replace(session: Session, accountId: number, requestId: RequestId, message: Record<string, unknown>): void {
+    const idText = orderIdOf(message.orderId);
+    if (!hasBodyField(message)) {
+      this.validate.emptyReplace({});
+      throw schemaError(this.validate.emptyReplace, 'body');
+    }
+    if (!this.validate.replace(message)) throw schemaError(this.validate.replace, 'body');
+    requireReady(this.context);
+    const order = openOwnOrder(this.context.node, accountId, idText);
+    const command = replaceCommand(order, message as ReplaceBody, this.context.symbols);
+    this.submit(session, new PendingCommand('order.replace', requestId, order, 0), command);
+  }
+
+  private submit(session: Session, pending: PendingCommand, command: UnstampedCommand): void {
+    session.answers.push(pending);
+    if (session.answers.size >= this.maxInFlight && !session.socket.isPaused) session.socket.pause();
+    void this.complete(session, pending, command);
+  }
+
+  private async complete(session: Session, pending: PendingCommand, command: UnstampedCommand): Promise<void> {
+    try {
+      const released = await this.context.node.submit(command);
+      pending.answer = this.answerOf(pending, released);
+    } catch (error) {
+      const apiError = this.apiErrorOf(error);
+      this.context.metrics.rejects.inc({ code: apiError.code });
+      pending.answer = errorAnswer(pending.requestId, apiError);
+    }
+    session.answers.drainTo(session);
+    if (session.socket.isPaused && session.answers.size <= this.maxInFlight / 2) session.socket.resume();
+  }
+
+  /** The answer to a durable command: its order, or the rejection (thrown, as REST throws it). */
+  private answerOf(pending: PendingCommand, released: Released): Buffer {
+    const { node, metrics, symbols } = this.context;
+    if (pending.op === 'order.new') {
+      const order = newOrderOutcome(node, metrics, released);
+      metrics.orderLatencySeconds.observe((performance.now() - pending.receivedMs) / 1e3);
+      const answer = isDuplicate(released)
+        ? { op: pending.op, requestId: pending.requestId, order: presentOrder(order, symbols), duplicate: true }
+        : { op: pending.op, requestId: pending.requestId, order: presentOrder(order, symbols) };
+      return Buffer.from(JSON.stringify(answer));
+    }
+    const order = pending.order!;
+    amendOutcome(metrics, pending.op === 'order.cancel' ? 'cancel' : 'replace', released, order);
+    return Buffer.from(JSON.stringify({ op: pending.op, requestId: pending.requestId, order: presentOrder(order, symbols) }));
+  }
+
+  /** A refusal before sequencing: it waits behind the connection's earlier requests, if any. */
+  private refuse(session: Session, requestId: RequestId | null, error: ApiError): void {
+    this.context.metrics.rejects.inc({ code: error.code });
+    const answer = errorAnswer(requestId, error);
+    if (session.answers.size === 0) session.send(answer);
+    else session.answers.push({ answer });
+  }
+
+  private apiErrorOf(error: unknown): ApiError {
+    const apiError = toApiError(error);
+    if (apiError.code === 'INTERNAL') console.error('internal error in WebSocket order entry:', error);
+    return apiError;
+  }
+}
+
+function errorAnswer(requestId: RequestId | null, error: ApiError): Buffer {
+  const body: { code: string; message: string; retryAfterSeconds?: number } = { code: error.code, message: error.message };
+  if (error.retryAfterSeconds !== undefined) body.retryAfterSeconds = error.retryAfterSeconds;
+  return Buffer.from(JSON.stringify({ op: 'error', requestId, error: body }));
+}
