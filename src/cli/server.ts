@@ -32,6 +32,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
   const reporting = await ReportingConsumer.open(store, {
     maxBatchCommands: 2_000,
     batchDelayMs: 50,
+    maxDutyPercent: config.reportingDutyPercent,
     retryDelayMs: 250,
     log,
     onBatch: (commands, seconds) => {

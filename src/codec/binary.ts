@@ -114,6 +114,13 @@ export class BinaryWriter {
     this.u8s[this.pos++] = v ? 1 : 0;
   }
 
+  /** Bytes as they are (already encoded by this codec, e.g. a journal payload). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.u8s.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   /** u16 byte length, then UTF-8. Throws if the string is longer than 65535 bytes or has an unpaired surrogate. */
   str(v: string): void {
     if (typeof v !== 'string') throw new CodecError(`cannot write ${describe(v)} as str: not a string`, this.pos);

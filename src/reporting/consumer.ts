@@ -24,6 +24,13 @@ export interface ConsumerOptions {
   log: (message: string) => void;
   /** Called after every batch with its size and duration, for metrics. */
   onBatch?: (commands: number, seconds: number) => void;
+  /**
+   * Most of the wall time the consumer keeps the store busy, in percent (default 100). Below 100 it rests
+   * after each write in proportion to the write's duration: on a machine with few cores the store's work
+   * (PGlite's runs on a thread of this process) then leaves order entry room, and under a burst the store
+   * lags and catches up afterwards instead of competing with matching for the same cores.
+   */
+  maxDutyPercent?: number;
 }
 
 export class ReportingConsumer {
@@ -93,7 +100,8 @@ export class ReportingConsumer {
       }
       this.queue.splice(0, written);
       if (written > 0) {
-        this.options.onBatch?.(written, Number(process.hrtime.bigint() - startedNs) / 1e9);
+        const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
+        this.options.onBatch?.(written, seconds);
         const ready = this.waiters.filter((w) => w.sequence <= this.writtenThrough);
         this.waiters = this.waiters.filter((w) => w.sequence > this.writtenThrough);
         for (const waiter of ready) waiter.resolve(true);
@@ -114,6 +122,11 @@ export class ReportingConsumer {
         continue;
       }
       delayMs = this.options.retryDelayMs;
+      const duty = this.options.maxDutyPercent ?? 100;
+      if (duty < 100 && written > 0) {
+        const restMs = ((Number(process.hrtime.bigint() - startedNs) / 1e6) * (100 - duty)) / duty;
+        await new Promise((resolve) => setTimeout(resolve, restMs));
+      }
     }
   }
 

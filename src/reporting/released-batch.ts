@@ -13,7 +13,8 @@ export function encodeReleasedBatch(batch: readonly Released[]): ArrayBuffer {
   writer.reset();
   writer.u32(batch.length);
   for (const released of batch) {
-    encodeCommand(released.command, writer);
+    if (released.commandBytes) writer.raw(released.commandBytes);
+    else encodeCommand(released.command, writer);
     writer.u16(released.events.length);
     for (const event of released.events) encodeEvent(event, writer);
     writer.u16(released.balances.length);

@@ -19,6 +19,9 @@ export interface Released {
    * it was applied: read models take wallets from here so they never show a state that is not durable.
    */
   balances: BalanceAfter[];
+  /** The command as the journal holds it (encodeCommandToBytes), when it was sequenced here rather than
+   *  replayed: consumers that re-encode the command can copy these bytes instead. */
+  commandBytes?: Uint8Array;
 }
 
 /** [accountId, asset, available, held] */
@@ -137,7 +140,7 @@ export class Sequencer {
     this.sink.current = [];
     this.engine.apply(command);
     const events = this.sink.current;
-    const released = { command, events, balances: this.balancesAfter(events) };
+    const released: Released = { command, events, balances: this.balancesAfter(events), commandBytes: payload };
     this.log.append(command.sequence, payload);
     return released;
   }

@@ -1,6 +1,7 @@
 // Every order and execution the exchange has acknowledged, as the API shows them: the history the core
 // does not keep (it holds open orders only). Built from released events, so it matches the core exactly.
 import { EventKind, type OrderType, type Side, type TimeInForce } from '../engine/index.ts';
+import { OrderTable } from './order-table.ts';
 import type { Released } from '../sequencer/index.ts';
 
 export type OrderStatus = 'new' | 'partially_filled' | 'filled' | 'canceled';
@@ -56,7 +57,7 @@ export interface OrdersDump {
 }
 
 export class OrderStore {
-  private readonly orders = new Map<number, OrderRecord>();
+  private readonly orders = new OrderTable<OrderRecord>();
   /** Order ids per account, ascending (oldest first). */
   private readonly ordersByAccount = new Map<number, number[]>();
   private readonly executionsByAccount = new Map<number, ExecutionRecord[]>();
