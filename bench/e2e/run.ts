@@ -26,6 +26,9 @@ export interface Row extends StepResult {
   fsyncs?: number;
   recordsPerFsync?: number;
   meanFsyncMs?: number;
+  /** GC on the exchange's engine (main) thread: pause time per second of the step (ms), and pauses over 10 ms. */
+  gcMsPerSecond?: number;
+  gcPausesOver10Ms?: number;
 }
 
 type LoadProcess = Forked<ToLoad, FromLoad>;
@@ -106,6 +109,18 @@ interface Counters {
   fsyncs: number;
   fsyncSeconds: number;
   records: number;
+  gcSeconds: number;
+  gcPauses: number;
+  gcPausesUpTo10Ms: number;
+}
+
+/** Sum of a metric over all its label sets (lines `name{...} value`), optionally only lines containing `having`. */
+function metricSum(text: string, name: string, having = ''): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(name + '{') && line.includes(having)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
 }
 
 export async function journalCounters(url: string): Promise<Counters> {
@@ -114,6 +129,10 @@ export async function journalCounters(url: string): Promise<Counters> {
     fsyncs: metricValue(text, 'exchange_journal_fsync_seconds_count'),
     fsyncSeconds: metricValue(text, 'exchange_journal_fsync_seconds_sum'),
     records: metricValue(text, 'exchange_journal_batch_records_sum'),
+    // prom-client's default metrics: one histogram per GC kind (minor, major, incremental, weakcb).
+    gcSeconds: metricSum(text, 'nodejs_gc_duration_seconds_sum'),
+    gcPauses: metricSum(text, 'nodejs_gc_duration_seconds_count'),
+    gcPausesUpTo10Ms: metricSum(text, 'nodejs_gc_duration_seconds_bucket', 'le="0.01"'),
   };
 }
 
@@ -155,6 +174,8 @@ export async function ladder(
       row.fsyncs = after.fsyncs - before.fsyncs;
       row.recordsPerFsync = (after.records - before.records) / row.fsyncs;
       row.meanFsyncMs = ((after.fsyncSeconds - before.fsyncSeconds) / row.fsyncs) * 1000;
+      row.gcMsPerSecond = ((after.gcSeconds - before.gcSeconds) * 1000) / (wallMs / 1000);
+      row.gcPausesOver10Ms = (after.gcPauses - before.gcPauses) - (after.gcPausesUpTo10Ms - before.gcPausesUpTo10Ms);
     }
     rows.push(row);
     onRow(row);

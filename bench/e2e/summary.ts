@@ -5,13 +5,14 @@ import type { Row } from './run.ts';
 
 export const HEADER = `${pad('target/s', 9)} ${pad('ok/s', 9)} ${pad('answered/s', 10)} ${pad('p50', 7)} ${pad('p90', 7)} ${pad('p99', 7)} ${pad('p99.9', 7)}` +
   ` ${pad('max', 7)} ${pad('p99 unc', 8)} ${pad('lag p99', 8)} ${pad('srv cpu', 8)} ${pad('cli cpu', 8)} ${pad('fsync ms', 9)} ${pad('rec/fsync', 9)}` +
-  ` ${pad('cpu psi', 8)}  refusals and failures`;
+  ` ${pad('gc ms/s', 8)} ${pad('gc>10ms', 7)} ${pad('cpu psi', 8)}  refusals and failures`;
 
 export const LEGEND = [
   'latency in ms from the intended send time (corrected for coordinated omission) to the first answer; "p99 unc" from the actual send;',
   '"lag p99" the wait before sending (actual minus intended send: the generator\'s own delay, and waiting for a free socket or window);',
   '"ok/s" accepted and canceled, "answered/s" also the expected refusals (e.g. ORDER_NOT_OPEN);',
-  '"srv cpu" the server process (100% = one core), "cli cpu" the load generator(s), "cpu psi" share of the step some task waited for a CPU',
+  '"srv cpu" the server process (100% = one core), "cli cpu" the load generator(s), "cpu psi" share of the step some task waited for a CPU,',
+  '"gc ms/s" GC pause time per second on the exchange\'s engine thread (its main thread), "gc>10ms" its GC pauses longer than 10 ms',
 ];
 
 export function rowText(r: Row): string {
@@ -21,6 +22,7 @@ export function rowText(r: Row): string {
     ` ${pad(r.serverCpuPercent.toFixed(0) + '%', 8)} ${pad(r.clientCpuPercent.toFixed(0) + '%', 8)}` +
     ` ${pad(r.meanFsyncMs === undefined || !Number.isFinite(r.meanFsyncMs) ? '-' : fmtMs(r.meanFsyncMs), 9)}` +
     ` ${pad(r.recordsPerFsync === undefined || !Number.isFinite(r.recordsPerFsync) ? '-' : r.recordsPerFsync.toFixed(1), 9)}` +
+    ` ${pad(r.gcMsPerSecond === undefined ? '-' : r.gcMsPerSecond.toFixed(0), 8)} ${pad(r.gcPausesOver10Ms === undefined ? '-' : String(r.gcPausesOver10Ms), 7)}` +
     ` ${pad(r.cpuPressurePercent === null ? '-' : r.cpuPressurePercent.toFixed(0) + '%', 8)}  ${errorsText(r.errors, '-')}` +
     `${r.unsent > 0 ? `; ${fmtInt(r.unsent)} never sent` : ''}${r.abandoned > 0 ? `; ${fmtInt(r.abandoned)} never answered` : ''}`;
 }
