@@ -76,6 +76,11 @@ type AtomicsWithWaitAsync = { waitAsync(cells: Int32Array, index: number, value:
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const noop = (): void => {};
 
+/** One idle interval per thread, referenced while some waitAsync is pending (ref/unref are flag flips;
+ *  creating and clearing a timer per wait showed in profiles of the engine thread). */
+let keepAlive: NodeJS.Timeout | null = null;
+let pendingWaits = 0;
+
 /**
  * Atomics.waitAsync as a promise. A pending waitAsync does not keep Node's event loop alive, so a
  * process with nothing else to do would exit with the wait unresolved; an idle interval holds the loop
@@ -84,10 +89,11 @@ const noop = (): void => {};
 export async function waitAsyncOn(cells: Int32Array, index: number, expected: number, timeoutMs: number): Promise<'ok' | 'not-equal' | 'timed-out'> {
   const result = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(cells, index, expected, timeoutMs);
   if (!result.async) return result.value;
-  const keepAlive = setInterval(noop, MAX_TIMER_MS);
+  keepAlive ??= setInterval(noop, MAX_TIMER_MS);
+  if (pendingWaits++ === 0) keepAlive.ref();
   try {
     return await result.value;
   } finally {
-    clearInterval(keepAlive);
+    if (--pendingWaits === 0) keepAlive.unref();
   }
 }

@@ -5,7 +5,7 @@
 // what is left simply writes past the preallocated end and the file grows, as without preallocation.
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDirectory, writeAll } from './fs-util.ts';
+import { fsyncDirectory, writeAndSync } from './fs-util.ts';
 import { NextSegmentFile } from './next-segment-file.ts';
 import { segmentFileName } from './record-format.ts';
 import type { SegmentInfo } from './recovery.ts';
@@ -48,10 +48,7 @@ export class SegmentWriter {
       // the zeros of its preallocated space if it has any.
       this.handle = await open(active.path, 'r+');
     }
-    await writeAll(this.handle!, buffer, bytes, active.bytes);
-    const startMs = performance.now();
-    if (this.fsync) await this.handle!.datasync();
-    const fsyncUs = Math.round((performance.now() - startMs) * 1000);
+    const fsyncUs = await writeAndSync(this.handle!.fd, buffer, bytes, active.bytes, this.fsync);
     active.bytes += bytes;
     active.lastSequence = lastSequence;
     return fsyncUs;

@@ -1,12 +1,25 @@
 // Feeds the reporting store from the released command stream, off the critical path: released commands
 // queue up in memory and are written in batches, each batch with its offset in one transaction, so after
 // a crash the store resumes exactly where it stopped. When the database is slow the queue grows and the
-// store lags (a metric), but the engine never waits for it.
+// store lags (a metric), but the engine never waits for it. With a store behind a worker thread the queue
+// is encoded as commands are released (bytes outside the JS heap), so a backlog adds no work for the
+// engine thread's garbage collector.
 import type { Released } from '../sequencer/index.ts';
+import { ReleasedBatchWriter } from './released-batch.ts';
 
 export interface OffsetStore {
   offset(): Promise<number>;
   write(batch: readonly Released[]): Promise<void>;
+  /** The same, for a batch encoded by ReleasedBatchWriter (a store behind a worker takes these). */
+  writeEncoded?(batch: ArrayBuffer): Promise<void>;
+}
+
+/** A batch closed for writing: its commands as objects, or encoded (when the store takes encoded batches). */
+interface SealedBatch {
+  count: number;
+  lastSequence: number;
+  items: Released[] | null;
+  encoded: ArrayBuffer | null;
 }
 
 export interface ConsumerOptions {
@@ -34,7 +47,13 @@ export interface ConsumerOptions {
 }
 
 export class ReportingConsumer {
-  private queue: Released[] = [];
+  /** Full batches waiting for the store, oldest first. */
+  private readonly sealed: SealedBatch[] = [];
+  /** The batch being filled: encoded at once when the store takes encoded batches, else kept as objects. */
+  private readonly encoder: ReleasedBatchWriter | null;
+  private openItems: Released[] = [];
+  private openCount = 0;
+  private openLastSequence = 0;
   private draining: Promise<void> | null = null;
   private waiters: Array<{ sequence: number; resolve: (done: boolean) => void }> = [];
   /** The newest sequence handed to the queue. */
@@ -43,6 +62,7 @@ export class ReportingConsumer {
 
   private constructor(private readonly store: OffsetStore, public writtenThrough: number, private readonly options: ConsumerOptions) {
     this.enqueuedThrough = writtenThrough;
+    this.encoder = store.writeEncoded ? new ReleasedBatchWriter() : null;
   }
 
   static async open(store: OffsetStore, options: ConsumerOptions): Promise<ReportingConsumer> {
@@ -61,10 +81,29 @@ export class ReportingConsumer {
 
   readonly onRelease = (released: Released): void => {
     if (this.stopped || released.command.sequence <= this.enqueuedThrough) return;
-    this.queue.push(released);
+    if (this.encoder) this.encoder.add(released);
+    else this.openItems.push(released);
+    this.openCount++;
+    this.openLastSequence = released.command.sequence;
     this.enqueuedThrough = released.command.sequence;
+    if (this.openCount >= this.options.maxBatchCommands) this.seal();
     this.draining ??= this.drain().finally(() => (this.draining = null));
   };
+
+  private seal(): void {
+    if (this.openCount === 0) return;
+    this.sealed.push({
+      count: this.openCount, lastSequence: this.openLastSequence,
+      items: this.encoder ? null : this.openItems, encoded: this.encoder ? this.encoder.finish() : null,
+    });
+    this.openItems = [];
+    this.openCount = 0;
+  }
+
+  private writeBatch(batch: SealedBatch): Promise<SealedBatch> {
+    const written = batch.encoded ? this.store.writeEncoded!(batch.encoded) : this.store.write(batch.items!);
+    return written.then(() => batch);
+  }
 
   /** Resolves true once everything up to `sequence` is in the store, false after `timeoutMs`. */
   caughtUp(sequence: number, timeoutMs: number): Promise<boolean> {
@@ -81,24 +120,25 @@ export class ReportingConsumer {
 
   private async drain(): Promise<void> {
     let delayMs = this.options.retryDelayMs;
-    while (this.queue.length > 0 && !this.stopped) {
-      if (this.queue.length < this.options.maxBatchCommands) {
+    while ((this.sealed.length > 0 || this.openCount > 0) && !this.stopped) {
+      if (this.sealed.length === 0) {
+        // Less than a full batch: let more gather, then write what there is.
         await new Promise((resolve) => setTimeout(resolve, this.options.batchDelayMs ?? 50));
+        this.seal();
       }
       // Two batches in flight: the store prepares the next while the database commits the previous
       // (writes apply in call order, and a failed one fails those after it).
-      const first = this.queue.slice(0, this.options.maxBatchCommands);
-      const second = this.queue.slice(first.length, first.length + this.options.maxBatchCommands);
       const startedNs = process.hrtime.bigint();
-      const writes = [first, second].filter((batch) => batch.length > 0).map((batch) => this.store.write(batch).then(() => batch));
-      const results = await Promise.allSettled(writes);
+      const results = await Promise.allSettled(this.sealed.slice(0, 2).map((batch) => this.writeBatch(batch)));
       let written = 0;
+      let batches = 0;
       for (const result of results) {
         if (result.status === 'rejected') break;
-        written += result.value.length;
-        this.writtenThrough = result.value[result.value.length - 1].command.sequence;
+        written += result.value.count;
+        batches++;
+        this.writtenThrough = result.value.lastSequence;
       }
-      this.queue.splice(0, written);
+      this.sealed.splice(0, batches);
       if (written > 0) {
         const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
         this.options.onBatch?.(written, seconds);

@@ -163,6 +163,8 @@ export interface ReportingStore {
    * offset without a gap, in ascending order, or the write throws and nothing is written.
    */
   write(batch: readonly Released[]): Promise<void>;
+  /** write() of a batch encoded by ReleasedBatchWriter; offered by the store behind a worker thread. */
+  writeEncoded?(batch: ArrayBuffer): Promise<void>;
   /** The account's executions, newest first. */
   executions(q: ExecutionQuery): Promise<ExecutionRow[]>;
   /** The account's executions with startMs <= time < endMs, oldest first: the trade history report. */

@@ -60,11 +60,10 @@ function proxyStore(backend: 'pglite' | 'postgres', call: (method: string, args:
   return {
     backend,
     offset: remote('offset'),
-    // Batches travel as one transferred buffer (see released-batch.ts), decoded by the worker.
-    write: ((batch: readonly Released[]) => {
-      const encoded = encodeReleasedBatch(batch);
-      return call('writeEncoded', [encoded], [encoded]);
-    }) as ReportingStore['write'],
+    // Batches travel as one buffer (see released-batch.ts), decoded by the worker: a copy of bytes, not a
+    // structured clone of thousands of objects. Not transferred: a failed write is retried with it.
+    write: ((batch: readonly Released[]) => call('writeEncoded', [encodeReleasedBatch(batch)])) as ReportingStore['write'],
+    writeEncoded: (batch: ArrayBuffer) => call('writeEncoded', [batch]) as Promise<void>,
     executions: remote('executions'),
     trades: remote('trades'),
     statement: remote('statement'),
