@@ -28,6 +28,13 @@ export class OrderTable<T> {
     page[id & SLOT_MASK] = value;
   }
 
+  delete(id: number): void {
+    const page = this.pages[Math.floor(id / PAGE_SLOTS)];
+    if (page === undefined || page[id & SLOT_MASK] === undefined) return;
+    page[id & SLOT_MASK] = undefined;
+    this.count--;
+  }
+
   /** Every value, in id order. */
   *values(): IterableIterator<T> {
     for (const page of this.pages) {

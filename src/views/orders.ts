@@ -1,6 +1,8 @@
 // Every order and execution the exchange has acknowledged, as the API shows them: the history the core
 // does not keep (it holds open orders only). Built from released events, so it matches the core exactly.
 import { EventKind, type OrderType, type Side, type TimeInForce } from '../engine/index.ts';
+import { ClosedOrders } from './closed-orders.ts';
+import { ExecutionLog } from './execution-log.ts';
 import { OrderTable } from './order-table.ts';
 import type { Released } from '../sequencer/index.ts';
 
@@ -57,10 +59,13 @@ export interface OrdersDump {
 }
 
 export class OrderStore {
-  private readonly orders = new OrderTable<OrderRecord>();
+  /** Open orders, as objects (they change with every fill, cancel and replace). */
+  private readonly open = new OrderTable<OrderRecord>();
+  /** Filled and canceled orders, as columns (see closed-orders.ts). */
+  private readonly closed = new ClosedOrders();
   /** Order ids per account, ascending (oldest first). */
   private readonly ordersByAccount = new Map<number, number[]>();
-  private readonly executionsByAccount = new Map<number, ExecutionRecord[]>();
+  private readonly executionLog = new ExecutionLog();
 
   apply({ events }: Released): void {
     for (const event of events) {
@@ -74,26 +79,30 @@ export class OrderStore {
           });
           break;
         case EventKind.Execution: {
-          const order = this.orders.get(event.orderId);
+          const order = this.open.get(event.orderId);
           if (order) {
             order.filledQuantity += event.quantity;
             order.filledNotionalCents += event.priceCents * event.quantity;
           }
-          this.addExecution({
+          this.executionLog.add({
             executionId: event.tradeId * 2 + (event.isMaker ? 1 : 0), tradeId: event.tradeId, orderId: event.orderId,
             accountId: event.accountId, symbolId: event.symbolId, side: event.side, orderType: order?.orderType ?? 0,
             priceCents: event.priceCents, quantity: event.quantity, feeCents: event.feeCents, isMaker: event.isMaker,
             timeMs: event.timestampMs,
           });
+          if (order && !isOpen(order)) this.close(order);
           break;
         }
         case EventKind.OrderCanceled: {
-          const order = this.orders.get(event.orderId);
-          if (order) order.canceled = true;
+          const order = this.open.get(event.orderId);
+          if (order) {
+            order.canceled = true;
+            this.close(order);
+          }
           break;
         }
         case EventKind.OrderReplaced: {
-          const order = this.orders.get(event.orderId);
+          const order = this.open.get(event.orderId);
           if (order) {
             order.priceCents = event.priceCents;
             order.quantity = event.quantity;
@@ -106,8 +115,12 @@ export class OrderStore {
     }
   }
 
+  /**
+   * The order: for an open order the live record (it changes as the order does; a caller holding it across
+   * a command sees the command's effect), for a closed one a new record.
+   */
   get(orderId: number): OrderRecord | undefined {
-    return this.orders.get(orderId);
+    return this.open.get(orderId) ?? this.closed.get(orderId);
   }
 
   /** The account's orders, newest first, filtered; at most `limit`. */
@@ -115,7 +128,7 @@ export class OrderStore {
     const ids = this.ordersByAccount.get(accountId) ?? [];
     const out: OrderRecord[] = [];
     for (let i = ids.length - 1; i >= 0 && out.length < limit; i--) {
-      const order = this.orders.get(ids[i])!;
+      const order = this.get(ids[i])!;
       if (filter(order)) out.push(order);
     }
     return out;
@@ -123,36 +136,34 @@ export class OrderStore {
 
   /** The account's executions, newest first, filtered; at most `limit`. */
   executions(accountId: number, filter: (execution: ExecutionRecord) => boolean, limit: number): ExecutionRecord[] {
-    const all = this.executionsByAccount.get(accountId) ?? [];
-    const out: ExecutionRecord[] = [];
-    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-      if (filter(all[i])) out.push(all[i]);
-    }
-    return out;
+    return this.executionLog.newestFirst(accountId, filter, limit);
   }
 
   dump(): OrdersDump {
-    const executions: ExecutionRecord[] = [];
-    for (const list of this.executionsByAccount.values()) executions.push(...list);
+    const ids: number[] = [];
+    for (const list of this.ordersByAccount.values()) ids.push(...list);
+    ids.sort((a, b) => a - b);
+    const executions = this.executionLog.all();
     executions.sort((a, b) => a.executionId - b.executionId);
-    return { orders: [...this.orders.values()], executions };
+    return { orders: ids.map((id) => this.get(id)!), executions };
   }
 
   restore(dump: OrdersDump): void {
     for (const order of dump.orders) this.addOrder({ ...order });
-    for (const execution of dump.executions) this.addExecution({ ...execution });
+    for (const execution of dump.executions) this.executionLog.add({ ...execution });
   }
 
   private addOrder(order: OrderRecord): void {
-    this.orders.set(order.orderId, order);
+    if (isOpen(order)) this.open.set(order.orderId, order);
+    else this.closed.add(order);
     let ids = this.ordersByAccount.get(order.accountId);
     if (!ids) this.ordersByAccount.set(order.accountId, (ids = []));
     ids.push(order.orderId);
   }
 
-  private addExecution(execution: ExecutionRecord): void {
-    let list = this.executionsByAccount.get(execution.accountId);
-    if (!list) this.executionsByAccount.set(execution.accountId, (list = []));
-    list.push(execution);
+  /** The order will not change again: into the columns, out of the objects. */
+  private close(order: OrderRecord): void {
+    this.closed.add(order);
+    this.open.delete(order.orderId);
   }
 }

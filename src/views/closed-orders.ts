@@ -1,0 +1,79 @@
+// Orders that are filled or canceled, kept as columns of typed arrays in pages of 16,384 ids rather than
+// as objects: they never change again, and as objects they were most of the engine thread's heap, which
+// every major garbage collection marks (the pauses that set the order-entry p99). A query gets a fresh
+// OrderRecord built from the columns.
+import type { OrderType, Side, TimeInForce } from '../engine/index.ts';
+import type { OrderRecord } from './orders.ts';
+
+const PAGE_BITS = 14;
+const PAGE_SLOTS = 1 << PAGE_BITS;
+const SLOT_MASK = PAGE_SLOTS - 1;
+
+// meta bits: present, side, orderType, postOnly, canceled; timeInForce in its own byte.
+const PRESENT = 1;
+const SELL = 2;
+const MARKET = 4;
+const POST_ONLY = 8;
+const CANCELED = 16;
+
+class Page {
+  readonly meta = new Uint8Array(PAGE_SLOTS);
+  readonly timeInForce = new Uint8Array(PAGE_SLOTS);
+  readonly accountId = new Float64Array(PAGE_SLOTS);
+  readonly symbolId = new Uint32Array(PAGE_SLOTS);
+  readonly priceCents = new Float64Array(PAGE_SLOTS);
+  readonly quantity = new Float64Array(PAGE_SLOTS);
+  readonly creationTimeMs = new Float64Array(PAGE_SLOTS);
+  readonly filledQuantity = new Float64Array(PAGE_SLOTS);
+  readonly filledNotionalCents = new Float64Array(PAGE_SLOTS);
+}
+
+export class ClosedOrders {
+  private readonly pages: Array<Page | undefined> = [];
+  /** Only the orders that had one (most have none). */
+  private readonly clientOrderIds = new Map<number, string>();
+
+  has(orderId: number): boolean {
+    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)];
+    return page !== undefined && (page.meta[orderId & SLOT_MASK] & PRESENT) !== 0;
+  }
+
+  add(order: OrderRecord): void {
+    const pageIndex = Math.floor(order.orderId / PAGE_SLOTS);
+    while (this.pages.length <= pageIndex) this.pages.push(undefined);
+    const page = (this.pages[pageIndex] ??= new Page());
+    const slot = order.orderId & SLOT_MASK;
+    page.meta[slot] = PRESENT | (order.side === 1 ? SELL : 0) | (order.orderType === 1 ? MARKET : 0) | (order.postOnly ? POST_ONLY : 0) |
+      (order.canceled ? CANCELED : 0);
+    page.timeInForce[slot] = order.timeInForce;
+    page.accountId[slot] = order.accountId;
+    page.symbolId[slot] = order.symbolId;
+    page.priceCents[slot] = order.priceCents;
+    page.quantity[slot] = order.quantity;
+    page.creationTimeMs[slot] = order.creationTimeMs;
+    page.filledQuantity[slot] = order.filledQuantity;
+    page.filledNotionalCents[slot] = order.filledNotionalCents;
+    if (order.clientOrderId !== '') this.clientOrderIds.set(order.orderId, order.clientOrderId);
+  }
+
+  /** A new record of the order, or undefined when it is not a closed order kept here. */
+  get(orderId: number): OrderRecord | undefined {
+    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)];
+    if (page === undefined) return undefined;
+    const slot = orderId & SLOT_MASK;
+    const meta = page.meta[slot];
+    if ((meta & PRESENT) === 0) return undefined;
+    return {
+      orderId, accountId: page.accountId[slot], symbolId: page.symbolId[slot], side: ((meta & SELL) !== 0 ? 1 : 0) as Side,
+      orderType: ((meta & MARKET) !== 0 ? 1 : 0) as OrderType, priceCents: page.priceCents[slot], quantity: page.quantity[slot],
+      timeInForce: page.timeInForce[slot] as TimeInForce, postOnly: (meta & POST_ONLY) !== 0, clientOrderId: this.clientOrderIds.get(orderId) ?? '',
+      creationTimeMs: page.creationTimeMs[slot], filledQuantity: page.filledQuantity[slot], filledNotionalCents: page.filledNotionalCents[slot],
+      canceled: (meta & CANCELED) !== 0,
+    };
+  }
+
+  /** Highest page index + 1 (ids below pageCount * 16,384 may be present). */
+  get idLimit(): number {
+    return this.pages.length * PAGE_SLOTS;
+  }
+}
