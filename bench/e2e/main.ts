@@ -17,7 +17,8 @@
 //      transport with this client.
 //   4. sustained = the highest step answered at >= 95% of its target with p99 within the transport's bound
 //      (binary 2 ms, ws and http 10 ms); else the highest answered at 95% (said so above the final lines).
-//      ceiling_ratio = its successes/s over the echo server's sustained successes/s.
+//      ceiling_ratio = its successes/s over the echo server's ceiling: the highest echo step answered at
+//      >= 95% of its target (the echo's throughput, whatever its p99 below the ladder's 50 ms stop).
 // Then writes bench/results/e2e-<time>.json (everything, with the per-second time series) and .html
 // (the plots), and ends with one line per transport:
 //   bench:e2e transport=<t> orders_per_s=<> p50_ms=<> p99_ms=<> p999_ms=<> ceiling_ratio=<> durable=yes
@@ -175,7 +176,9 @@ async function runTransport(plan: TransportPlan): Promise<TransportReport> {
   }
 
   const sustained = sustainedStep(rows, plan.p99BoundMs);
-  const echoSustained = echoRows.length > 0 ? sustainedStep(echoRows, plan.p99BoundMs) : null;
+  // The ceiling is what the transport carries at all: the echo's highest step kept up with, whatever its p99
+  // (its ladder still stops past 50 ms), not the step the latency bound picks for the exchange.
+  const echoSustained = echoRows.length > 0 ? sustainedStep(echoRows, Number.POSITIVE_INFINITY) : null;
   const s = sustained.row;
   const ceilingRatio = s !== null && echoSustained?.row ? s.okPerSec / echoSustained.row.okPerSec : null;
   // durable: the server ran with EXCHANGE_FSYNC=1 (set above) and its fsync counter moved. That counter
