@@ -46,6 +46,19 @@ class SideView {
   }
 }
 
+/** One number per (side, price): price * 2 + side, exact for every safe price below 2^52. */
+export function levelKey(side: Side, priceCents: number): number {
+  return priceCents * 2 + side;
+}
+
+export function sideOfLevelKey(key: number): Side {
+  return (key % 2) as Side;
+}
+
+export function priceOfLevelKey(key: number): number {
+  return Math.floor(key / 2);
+}
+
 export interface RestingOrderView {
   orderId: number;
   side: Side;
@@ -57,8 +70,8 @@ export class BookView {
   readonly asks = new SideView(false);
   version = 0;
   private readonly resting = new Map<number, RestingOrderView>();
-  /** Levels touched by the command being applied: `${side}:${price}`. */
-  readonly touched = new Set<string>();
+  /** Levels touched by the command being applied, as levelKey(side, priceCents) (numbers: no string per change). */
+  readonly touched = new Set<number>();
   /**
    * Order changes of the command being applied, in event order: [orderId, side, priceCents, quantity];
    * quantity 0 removes the order, an unknown order with a quantity joins the back of its level. This is
@@ -79,7 +92,7 @@ export class BookView {
     level.orders.set(orderId, quantity);
     level.totalQuantity += quantity;
     this.resting.set(orderId, { orderId, side, priceCents });
-    this.touched.add(`${side}:${priceCents}`);
+    this.touched.add(levelKey(side, priceCents));
     this.ops.push([orderId, side, priceCents, quantity]);
   }
 
@@ -96,7 +109,7 @@ export class BookView {
       this.resting.delete(orderId);
       bookSide.dropIfEmpty(level);
     }
-    this.touched.add(`${order.side}:${order.priceCents}`);
+    this.touched.add(levelKey(order.side, order.priceCents));
     this.ops.push([orderId, order.side, order.priceCents, remaining]);
   }
 

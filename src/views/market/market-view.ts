@@ -2,7 +2,7 @@
 // the book (L2, L3) with its version, the trade tape, candles, and the ticker.
 import { EventKind, Side } from '../../engine/index.ts';
 import type { Released } from '../../sequencer/index.ts';
-import { BookView } from './book-view.ts';
+import { BookView, priceOfLevelKey, sideOfLevelKey } from './book-view.ts';
 import { type CandleArchive, MemoryCandleArchive } from './candle-archive.ts';
 import { type Candle, CandleRing, RESOLUTION_NAMES, RESOLUTIONS, type Resolution } from './candles.ts';
 
@@ -177,9 +177,8 @@ export class MarketView {
       const book = market.book;
       const levels: Array<[Side, number, number]> = [];
       for (const key of book.touched) {
-        const [sideText, priceText] = key.split(':');
-        const side = Number(sideText) as Side;
-        const price = Number(priceText);
+        const side = sideOfLevelKey(key);
+        const price = priceOfLevelKey(key);
         levels.push([side, price, book.levelQuantity(side, price)]);
       }
       book.touched.clear();
