@@ -5,7 +5,7 @@
 // request that traded, or clientSeq 0 for a resting order) do not end anything.
 import { OrderEntryClient } from '../../src/client/order-entry-client.ts';
 import { ClientFrame, errorCodeName, OrderStatusCode, ServerFrame } from '../../src/protocol/order-entry/index.ts';
-import { type Driver, type DriverOptions, InFlight, nextWithRoom, Outcome, outcomeOfCode } from './driver.ts';
+import { type Driver, type DriverOptions, InFlight, inFlightOf, nextWithRoom, roomOf, Outcome, outcomeOfCode } from './driver.ts';
 import { Kind, SessionFlow } from './flow.ts';
 
 const TWO_32 = 2 ** 32;
@@ -52,15 +52,11 @@ export class BinaryDriver implements Driver {
   }
 
   get room(): number {
-    let room = 0;
-    for (const c of this.connections) room += this.o.window - c.inFlight.count;
-    return room;
+    return roomOf(this.connections, this.o.window);
   }
 
   get inFlight(): number {
-    let n = 0;
-    for (const c of this.connections) n += c.inFlight.count;
-    return n;
+    return inFlightOf(this.connections);
   }
 
   send(intended: number): void {

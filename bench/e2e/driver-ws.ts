@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { sign } from '../http/workload.ts';
-import { type Driver, type DriverOptions, InFlight, nextWithRoom, Outcome, outcomeOfCode } from './driver.ts';
+import { type Driver, type DriverOptions, InFlight, inFlightOf, nextWithRoom, roomOf, Outcome, outcomeOfCode } from './driver.ts';
 import { Kind, priceText, SessionFlow } from './flow.ts';
 
 const REQUEST_ID = Buffer.from('"requestId":');
@@ -87,15 +87,11 @@ export class WsDriver implements Driver {
   }
 
   get room(): number {
-    let room = 0;
-    for (const c of this.connections) room += this.o.window - c.inFlight.count;
-    return room;
+    return roomOf(this.connections, this.o.window);
   }
 
   get inFlight(): number {
-    let n = 0;
-    for (const c of this.connections) n += c.inFlight.count;
-    return n;
+    return inFlightOf(this.connections);
   }
 
   send(intended: number): void {

@@ -114,3 +114,17 @@ export function nextWithRoom<C extends { inFlight: InFlight }>(connections: read
   }
   return -1;
 }
+
+/** Requests the connections can still take before each reaches its window. */
+export function roomOf<C extends { inFlight: InFlight }>(connections: readonly C[], window: number): number {
+  let room = 0;
+  for (const c of connections) room += window - c.inFlight.count;
+  return room;
+}
+
+/** Requests sent on the connections and not answered yet. */
+export function inFlightOf<C extends { inFlight: InFlight }>(connections: readonly C[]): number {
+  let n = 0;
+  for (const c of connections) n += c.inFlight.count;
+  return n;
+}

@@ -1,6 +1,6 @@
-// A batch of released commands as one binary buffer, for the trip to the reporting worker: the buffer is
-// transferred (moved, not copied) to the worker, where structured cloning of thousands of small event
-// objects used to cost the engine's thread more than the engine itself. Commands back to back, each: the
+// A batch of released commands as one binary buffer, for the trip to the reporting worker: copying one
+// buffer to the worker is cheap, where structured cloning of thousands of small event objects used to
+// cost the engine's thread more than the engine itself. Commands back to back, each: the
 // command (the journal's codec), u16 event count and the events, u16 balance count and four i64 each.
 import { BinaryReader, BinaryWriter, decodeCommand, decodeEvent, encodeCommand, encodeEvent } from '../codec/index.ts';
 import type { EngineEvent } from '../engine/index.ts';
@@ -32,7 +32,7 @@ export class ReleasedBatchWriter {
     this.lastSequence = released.command.sequence;
   }
 
-  /** The batch as a fresh ArrayBuffer of its own (ready to be transferred); the writer starts over. */
+  /** The batch as a fresh ArrayBuffer of its own (ready to post to the worker); the writer starts over. */
   finish(): ArrayBuffer {
     const bytes = this.writer.bytes();
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;

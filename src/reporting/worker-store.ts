@@ -43,18 +43,18 @@ export async function openReportingStoreInWorker(options: ReportingStoreOptions)
   });
   if (!ready.ready) throw new Error(`reporting store: ${ready.message}`);
 
-  const call = (method: string, args: unknown[], transfer: ArrayBuffer[] = []): Promise<unknown> => {
+  const call = (method: string, args: unknown[]): Promise<unknown> => {
     if (failure) return Promise.reject(failure);
     return new Promise((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      worker.postMessage({ id, method, args } satisfies WorkerCall, transfer);
+      worker.postMessage({ id, method, args } satisfies WorkerCall);
     });
   };
   return proxyStore(ready.backend, call, worker);
 }
 
-function proxyStore(backend: 'pglite' | 'postgres', call: (method: string, args: unknown[], transfer?: ArrayBuffer[]) => Promise<unknown>, worker: Worker): ReportingStore {
+function proxyStore(backend: 'pglite' | 'postgres', call: (method: string, args: unknown[]) => Promise<unknown>, worker: Worker): ReportingStore {
   const remote = <K extends keyof ReportingStore>(method: K) =>
     ((...args: unknown[]) => call(method, args)) as unknown as ReportingStore[K];
   return {
