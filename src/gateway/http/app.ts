@@ -11,6 +11,7 @@ import { registerOperationsRoutes } from './routes/operations.ts';
 import { registerReportRoutes } from './routes/reports.ts';
 import { registerTradingRoutes } from './routes/trading.ts';
 import { DEFAULT_WEBSOCKET_SETTINGS, registerWebSocketGateway } from '../ws/ws-gateway.ts';
+import { validationFailure } from './order-commands.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -92,7 +93,7 @@ export function buildHttpApp(context: GatewayContext): FastifyInstance {
   registerAdminRoutes(app, context);
   registerTradingRoutes(app, context, perKey);
   registerReportRoutes(app, context, perKey);
-  registerWebSocketGateway(app, context, context.websocket ?? DEFAULT_WEBSOCKET_SETTINGS);
+  registerWebSocketGateway(app, context, context.websocket ?? DEFAULT_WEBSOCKET_SETTINGS, perKey);
   return app;
 }
 
@@ -100,15 +101,7 @@ export function buildHttpApp(context: GatewayContext): FastifyInstance {
 function describeError(error: FastifyError | ApiError): ApiError {
   if (error instanceof ApiError) return error;
   const fastifyError = error as FastifyError;
-  if (fastifyError.validation) {
-    const [first] = fastifyError.validation;
-    const params = first.params as Record<string, unknown>;
-    const field = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.') ||
-      String(params.missingProperty ?? params.additionalProperty ?? '');
-    const where = fastifyError.validationContext ?? 'request';
-    const what = params.additionalProperty ? 'is not a known field' : first.message ?? 'is invalid';
-    return invalidArgument(`${where}${field ? '.' + field : ''} ${what}`);
-  }
+  if (fastifyError.validation) return validationFailure(fastifyError.validation[0], fastifyError.validationContext ?? 'request');
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fastifyError.statusCode === 413) {
     return new ApiError('PAYLOAD_TOO_LARGE', 'request body is larger than the limit');
   }

@@ -41,8 +41,13 @@ export function newBodyAjv(): Ajv {
 export function schemaError(validate: ValidateFunction, where: string): ApiError {
   const first: ErrorObject | undefined = validate.errors?.[0];
   if (!first) return invalidArgument(`${where} is invalid`);
+  return validationFailure(first, where);
+}
+
+/** One schema failure as INVALID_ARGUMENT naming the field: "body.quantity must be >= 1" (REST and WebSocket). */
+export function validationFailure(first: { instancePath?: string; params: unknown; message?: string }, where: string): ApiError {
   const params = first.params as Record<string, unknown>;
-  const field = first.instancePath.replace(/^\//, '').replace(/\//g, '.') ||
+  const field = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.') ||
     String(params.missingProperty ?? params.additionalProperty ?? '');
   const what = params.additionalProperty ? 'is not a known field' : first.message ?? 'is invalid';
   return invalidArgument(`${where}${field ? '.' + field : ''} ${what}`);

@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import { EventKind } from '../../engine/index.ts';
 import type { Released } from '../../sequencer/index.ts';
 import type { SymbolChange } from '../../views/index.ts';
-import { verifySignature } from '../common/index.ts';
+import { type TokenBucketLimiter, verifySignature } from '../common/index.ts';
 import type { GatewayContext } from '../http/context.ts';
 import { presentExecution, presentOrder } from '../http/presenters.ts';
 import { ChannelHub } from './hub.ts';
@@ -38,12 +38,10 @@ type Reply = { op: 'error'; error: { code: string; message: string } };
 
 const error = (code: string, message: string): Reply => ({ op: 'error', error: { code, message } });
 
-export function registerWebSocketGateway(app: FastifyInstance, context: GatewayContext, settings: WebSocketSettings): void {
+/** `perKey`: the REST routes' per-API-key token bucket; WebSocket order entry draws on the same one. */
+export function registerWebSocketGateway(app: FastifyInstance, context: GatewayContext, settings: WebSocketSettings, perKey: TokenBucketLimiter): void {
   const { node, symbols, metrics } = context;
-  if (!app.hasDecorator('perKeyLimiter')) {
-    throw new Error('register the trading routes before the WebSocket gateway: order entry shares their per-key rate limit');
-  }
-  const orderEntry = new OrderEntry(context, app.perKeyLimiter, settings.maxOrdersInFlight);
+  const orderEntry = new OrderEntry(context, perKey, settings.maxOrdersInFlight);
   const hub = new ChannelHub();
   const sessions = new Set<Session>();
   // Sessions with queued messages, written together on the next turn of the event loop (after the

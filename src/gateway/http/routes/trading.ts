@@ -11,17 +11,9 @@ import {
 import { presentOrder, presentWallet } from '../presenters.ts';
 import { schemas } from '../schemas.ts';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The per-API-key token bucket of signed requests, which the WebSocket's order entry draws on too. */
-    perKeyLimiter: TokenBucketLimiter;
-  }
-}
-
 export function registerTradingRoutes(app: FastifyInstance, context: GatewayContext, perKey: TokenBucketLimiter): void {
   const { node, symbols, metrics } = context;
   const guard = signatureGuard(context, perKey);
-  app.decorate('perKeyLimiter', perKey);
 
   app.post('/v1/order', { preValidation: guard, schema: { body: schemas.newOrderBody } }, async (request, reply) => {
     requireReady(context);
