@@ -31,6 +31,9 @@ export interface Exchange extends Spawned {
   keepData: boolean;
 }
 
+/** What `npm start` gives node (package.json): the server under test runs as users run it. */
+const SERVER_NODE_FLAGS = '--max-semi-space-size=64';
+
 /** Starts the exchange, waits for "exchange listening on <url>" and logs its PID, URL and data directory. */
 export async function startExchange(o: ExchangeOptions): Promise<Exchange> {
   const dataDir = mkdtempSync(join(tmpdir(), `bench-${o.name}-`));
@@ -42,7 +45,7 @@ export async function startExchange(o: ExchangeOptions): Promise<Exchange> {
     PORT: '0', HOST: '127.0.0.1', EXCHANGE_DATA_DIR: dataDir, EXCHANGE_ADMIN_TOKEN: adminToken, EXCHANGE_FSYNC: '1',
     EXCHANGE_RATE_PER_KEY: limit, EXCHANGE_BURST_PER_KEY: limit, EXCHANGE_RATE_PER_IP: limit, EXCHANGE_BURST_PER_IP: limit,
     ...o.env,
-  }, profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], ['start'], /exchange listening on (http:\/\/[^\s]+)/, o.watch);
+  }, [SERVER_NODE_FLAGS, ...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])], ['start'], /exchange listening on (http:\/\/[^\s]+)/, o.watch);
   console.log(`exchange pid ${server.child.pid} at ${server.url}, data in ${dataDir} (fsync on)${profileDir === null ? '' : `, CPU profile to ${profileDir}`}`);
   return { ...server, dataDir, adminToken, profileDir, keepData: o.keepData };
 }

@@ -26,6 +26,8 @@ export interface Row extends StepResult {
   fsyncs?: number;
   recordsPerFsync?: number;
   meanFsyncMs?: number;
+  /** fdatasyncs slower than 5 ms: each holds back every answer of its batch (and the batches behind it). */
+  fsyncsOver5Ms?: number;
   /** GC on the exchange's engine (main) thread: pause time per second of the step (ms), and pauses over 10 ms. */
   gcMsPerSecond?: number;
   gcPausesOver10Ms?: number;
@@ -108,6 +110,7 @@ function merge(parts: StepResult[]): StepResult {
 interface Counters {
   fsyncs: number;
   fsyncSeconds: number;
+  fsyncsUpTo5Ms: number;
   records: number;
   gcSeconds: number;
   gcPauses: number;
@@ -128,6 +131,7 @@ export async function journalCounters(url: string): Promise<Counters> {
   return {
     fsyncs: metricValue(text, 'exchange_journal_fsync_seconds_count'),
     fsyncSeconds: metricValue(text, 'exchange_journal_fsync_seconds_sum'),
+    fsyncsUpTo5Ms: metricSum(text, 'exchange_journal_fsync_seconds_bucket', 'le="0.005"'),
     records: metricValue(text, 'exchange_journal_batch_records_sum'),
     // prom-client's default metrics: one histogram per GC kind (minor, major, incremental, weakcb).
     gcSeconds: metricSum(text, 'nodejs_gc_duration_seconds_sum'),
@@ -174,6 +178,7 @@ export async function ladder(
       row.fsyncs = after.fsyncs - before.fsyncs;
       row.recordsPerFsync = (after.records - before.records) / row.fsyncs;
       row.meanFsyncMs = ((after.fsyncSeconds - before.fsyncSeconds) / row.fsyncs) * 1000;
+      row.fsyncsOver5Ms = row.fsyncs - (after.fsyncsUpTo5Ms - before.fsyncsUpTo5Ms);
       row.gcMsPerSecond = ((after.gcSeconds - before.gcSeconds) * 1000) / (wallMs / 1000);
       row.gcPausesOver10Ms = (after.gcPauses - before.gcPauses) - (after.gcPausesUpTo10Ms - before.gcPausesUpTo10Ms);
     }

@@ -4,7 +4,7 @@ import { fmtInt, fmtMs, pad } from '../http/stats.ts';
 import type { Row } from './run.ts';
 
 export const HEADER = `${pad('target/s', 9)} ${pad('ok/s', 9)} ${pad('answered/s', 10)} ${pad('p50', 7)} ${pad('p90', 7)} ${pad('p99', 7)} ${pad('p99.9', 7)}` +
-  ` ${pad('max', 7)} ${pad('p99 unc', 8)} ${pad('lag p99', 8)} ${pad('srv cpu', 8)} ${pad('cli cpu', 8)} ${pad('fsync ms', 9)} ${pad('rec/fsync', 9)}` +
+  ` ${pad('max', 7)} ${pad('p99 unc', 8)} ${pad('lag p99', 8)} ${pad('srv cpu', 8)} ${pad('cli cpu', 8)} ${pad('fsync ms', 9)} ${pad('fs>5ms', 6)} ${pad('rec/fsync', 9)}` +
   ` ${pad('gc ms/s', 8)} ${pad('gc>10ms', 7)} ${pad('cpu psi', 8)}  refusals and failures`;
 
 export const LEGEND = [
@@ -12,6 +12,7 @@ export const LEGEND = [
   '"lag p99" the wait before sending (actual minus intended send: the generator\'s own delay, and waiting for a free socket or window);',
   '"ok/s" accepted and canceled, "answered/s" also the expected refusals (e.g. ORDER_NOT_OPEN);',
   '"srv cpu" the server process (100% = one core), "cli cpu" the load generator(s), "cpu psi" share of the step some task waited for a CPU,',
+  '"fsync ms" the mean fdatasync, "fs>5ms" how many took longer than 5 ms (each delays every answer of its batch and of the batches behind it),',
   '"gc ms/s" GC pause time per second on the exchange\'s engine thread (its main thread), "gc>10ms" its GC pauses longer than 10 ms',
 ];
 
@@ -21,6 +22,7 @@ export function rowText(r: Row): string {
     ` ${pad(fmtMs(c.p99), 7)} ${pad(fmtMs(c.p999), 7)} ${pad(fmtMs(c.max), 7)} ${pad(fmtMs(r.uncorrected.p99), 8)} ${pad(fmtMs(r.sendLag.p99), 8)}` +
     ` ${pad(r.serverCpuPercent.toFixed(0) + '%', 8)} ${pad(r.clientCpuPercent.toFixed(0) + '%', 8)}` +
     ` ${pad(r.meanFsyncMs === undefined || !Number.isFinite(r.meanFsyncMs) ? '-' : fmtMs(r.meanFsyncMs), 9)}` +
+    ` ${pad(r.fsyncsOver5Ms === undefined ? '-' : String(r.fsyncsOver5Ms), 6)}` +
     ` ${pad(r.recordsPerFsync === undefined || !Number.isFinite(r.recordsPerFsync) ? '-' : r.recordsPerFsync.toFixed(1), 9)}` +
     ` ${pad(r.gcMsPerSecond === undefined ? '-' : r.gcMsPerSecond.toFixed(0), 8)} ${pad(r.gcPausesOver10Ms === undefined ? '-' : String(r.gcPausesOver10Ms), 7)}` +
     ` ${pad(r.cpuPressurePercent === null ? '-' : r.cpuPressurePercent.toFixed(0) + '%', 8)}  ${errorsText(r.errors, '-')}` +

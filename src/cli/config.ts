@@ -26,6 +26,8 @@ export interface ServerConfig {
   orderEntry: OrderEntryConfig;
   /** Most of the wall time the reporting store may be kept busy, percent (see ReportingConsumer). */
   reportingDutyPercent: number;
+  /** The reporting worker thread's nice value (0 = same priority as order entry). */
+  reportingNice: number;
 }
 
 /** The binary order-entry gateways (docs/order-entry-protocol.md). */
@@ -88,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     snapshotEveryCommands: intFromEnv(env, 'EXCHANGE_SNAPSHOT_EVERY', 1_000_000, 0, 1_000_000_000),
     candlesInMemory: intFromEnv(env, 'EXCHANGE_CANDLES_IN_MEMORY', 2_000, 2, 1_000_000),
     reportingDutyPercent: intFromEnv(env, 'EXCHANGE_REPORTING_DUTY_PERCENT', 50, 1, 100),
+    reportingNice: intFromEnv(env, 'EXCHANGE_REPORTING_NICE', 10, 0, 19),
     orderEntry: {
       port: intFromEnv(env, 'EXCHANGE_ORDER_ENTRY_PORT', 8081, 0, 65_535),
       threads: intFromEnv(env, 'EXCHANGE_GATEWAY_THREADS', Math.max(1, availableParallelism() - 1), 1, 64),

@@ -149,6 +149,16 @@ export function encodeCommandToBytes(cmd: Readonly<Command>): Uint8Array {
   return scratch.bytes().slice();
 }
 
+/**
+ * One command into a buffer shared by every call: the bytes are valid until the next encode of this module,
+ * for a caller that copies them at once (the journal does): no allocation per command.
+ */
+export function encodeCommandToScratch(cmd: Readonly<Command>): Uint8Array {
+  scratch.reset();
+  encodeCommand(cmd, scratch);
+  return scratch.bytes();
+}
+
 /** One event as a fresh byte array of its own. */
 export function encodeEventToBytes(e: Readonly<EngineEvent>): Uint8Array {
   scratch.reset();

@@ -1,6 +1,6 @@
 // One exchange node: the engine, the sequencer in front of it, the journal and snapshots behind it, and
 // the read models fed by released commands. Recovery = newest valid snapshot + the journal after it.
-import { decodeCommandFromBytes, encodeCommandToBytes } from '../codec/index.ts';
+import { decodeCommandFromBytes, encodeCommandToScratch } from '../codec/index.ts';
 import { CommandKind, Engine, type EngineConfig, EventKind, stateHash, type StateDump, SymbolStatus } from '../engine/index.ts';
 import { Journal, SnapshotStore } from '../journal/index.ts';
 import { type Clock, CommandEventSink, type Released, Sequencer, type UnstampedCommand } from '../sequencer/index.ts';
@@ -92,7 +92,7 @@ export class ExchangeNode {
     } else {
       this.engine = new Engine(engineConfig, sink);
     }
-    this.sequencer = new Sequencer(this.engine, sink, this.journal, encodeCommandToBytes, this.options.clock);
+    this.sequencer = new Sequencer(this.engine, sink, this.journal, encodeCommandToScratch, this.options.clock);
     this.sequencer.onRelease((released) => this.applyToViews(released));
     for (const consumer of this.options.consumers ?? []) this.sequencer.onRelease(consumer.onRelease);
     const replayed = await this.journal.replay(fromSequence, (record) => this.sequencer.replay(decodeCommandFromBytes(record.payload)));

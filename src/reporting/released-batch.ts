@@ -17,8 +17,7 @@ export class ReleasedBatchWriter {
 
   add(released: Released): void {
     const writer = this.writer;
-    if (released.commandBytes) writer.raw(released.commandBytes);
-    else encodeCommand(released.command, writer);
+    encodeCommand(released.command, writer);
     writer.u16(released.events.length);
     for (const event of released.events) encodeEvent(event, writer);
     writer.u16(released.balances.length);

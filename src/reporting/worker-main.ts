@@ -2,13 +2,17 @@
 // on the main thread it would stall order entry) and answers the main thread's calls one at a time, in
 // order. Started by openReportingStoreInWorker.
 import { parentPort, workerData } from 'node:worker_threads';
+import { setThisThreadNice } from '../ops/thread-priority.ts';
 import { decodeReleasedBatch } from './released-batch.ts';
 import { openReportingStore } from './store.ts';
-import type { ReportingStore, ReportingStoreOptions } from './types.ts';
+import type { ReportingStore } from './types.ts';
+import type { WorkerStoreOptions } from './worker-store.ts';
 import type { WorkerCall, WorkerReady, WorkerReply } from './worker-protocol.ts';
 
 const port = parentPort!;
-const options = workerData as Omit<ReportingStoreOptions, 'log'>;
+const { threadNice = 0, ...options } = workerData as Omit<WorkerStoreOptions, 'log'>;
+// Reporting lags by design: at a lower priority it takes the cores only when order entry leaves them idle.
+if (threadNice > 0 && !setThisThreadNice(threadNice)) port.postMessage({ log: `reporting: could not lower the worker thread's priority (nice ${threadNice})` });
 
 let store: ReportingStore;
 try {

@@ -8,7 +8,12 @@ import { encodeReleasedBatch } from './released-batch.ts';
 import type { ReportingStore, ReportingStoreOptions } from './types.ts';
 import type { WorkerCall, WorkerReady, WorkerReply } from './worker-protocol.ts';
 
-export async function openReportingStoreInWorker(options: ReportingStoreOptions): Promise<ReportingStore> {
+export interface WorkerStoreOptions extends ReportingStoreOptions {
+  /** The worker thread's nice value (0 keeps the process's priority): see setThisThreadNice. */
+  threadNice?: number;
+}
+
+export async function openReportingStoreInWorker(options: WorkerStoreOptions): Promise<ReportingStore> {
   const { log, ...rest } = options;
   const worker = startWorker(new URL('./worker-main.ts', import.meta.url), rest);
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();

@@ -19,9 +19,6 @@ export interface Released {
    * it was applied: read models take wallets from here so they never show a state that is not durable.
    */
   balances: BalanceAfter[];
-  /** The command as the journal holds it (encodeCommandToBytes), when it was sequenced here rather than
-   *  replayed: consumers that re-encode the command can copy these bytes instead. */
-  commandBytes?: Uint8Array;
 }
 
 /** [accountId, asset, available, held] */
@@ -31,6 +28,7 @@ export type ReleaseListener = (released: Released) => void;
 
 /** What the sequencer needs of a journal (the file journal, or a replicated log later). */
 export interface CommandLog {
+  /** Copies the payload before returning (the sequencer encodes every command into the same buffer). */
   append(sequence: number, payload: Uint8Array): void;
   onDurable: (durableSequence: number) => void;
 }
@@ -63,6 +61,7 @@ export class Sequencer {
     private readonly engine: Engine,
     private readonly sink: CommandEventSink,
     private readonly log: CommandLog,
+    /** Returns bytes valid until its next call (e.g. encodeCommandToScratch): the log copies them. */
     private readonly encode: (command: Command) => Uint8Array,
     private readonly clock: Clock,
   ) {
@@ -140,7 +139,7 @@ export class Sequencer {
     this.sink.current = [];
     this.engine.apply(command);
     const events = this.sink.current;
-    const released: Released = { command, events, balances: this.balancesAfter(events), commandBytes: payload };
+    const released: Released = { command, events, balances: this.balancesAfter(events) };
     this.log.append(command.sequence, payload);
     return released;
   }

@@ -66,6 +66,9 @@ export class OrderStore {
   /** Order ids per account, ascending (oldest first). */
   private readonly ordersByAccount = new Map<number, number[]>();
   private readonly executionLog = new ExecutionLog();
+  private readonly scratchExecution: ExecutionRecord = {
+    executionId: 0, tradeId: 0, orderId: 0, accountId: 0, symbolId: 0, side: 0, orderType: 0, priceCents: 0, quantity: 0, feeCents: 0, isMaker: false, timeMs: 0,
+  };
 
   apply({ events }: Released): void {
     for (const event of events) {
@@ -84,12 +87,21 @@ export class OrderStore {
             order.filledQuantity += event.quantity;
             order.filledNotionalCents += event.priceCents * event.quantity;
           }
-          this.executionLog.add({
-            executionId: event.tradeId * 2 + (event.isMaker ? 1 : 0), tradeId: event.tradeId, orderId: event.orderId,
-            accountId: event.accountId, symbolId: event.symbolId, side: event.side, orderType: order?.orderType ?? 0,
-            priceCents: event.priceCents, quantity: event.quantity, feeCents: event.feeCents, isMaker: event.isMaker,
-            timeMs: event.timestampMs,
-          });
+          // Through one reused record: the log copies it into its columns.
+          const execution = this.scratchExecution;
+          execution.executionId = event.tradeId * 2 + (event.isMaker ? 1 : 0);
+          execution.tradeId = event.tradeId;
+          execution.orderId = event.orderId;
+          execution.accountId = event.accountId;
+          execution.symbolId = event.symbolId;
+          execution.side = event.side;
+          execution.orderType = order?.orderType ?? 0;
+          execution.priceCents = event.priceCents;
+          execution.quantity = event.quantity;
+          execution.feeCents = event.feeCents;
+          execution.isMaker = event.isMaker;
+          execution.timeMs = event.timestampMs;
+          this.executionLog.add(execution);
           if (order && !isOpen(order)) this.close(order);
           break;
         }

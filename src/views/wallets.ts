@@ -12,14 +12,18 @@ export class WalletView {
   private readonly byAccount = new Map<number, Map<number, BalanceView>>();
 
   apply({ balances }: Released): void {
-    for (const [accountId, asset, available, held] of balances) this.set(accountId, asset, available, held);
+    for (let i = 0; i < balances.length; i++) {
+      const balance = balances[i];
+      this.set(balance[0], balance[1], balance[2], balance[3]);
+    }
   }
 
   /** Non-zero balances, ascending asset (cash first). */
   balances(accountId: number): BalanceView[] {
     const assets = this.byAccount.get(accountId);
     if (!assets) return [];
-    return [...assets.values()].filter((b) => b.available !== 0 || b.held !== 0).sort((a, b) => a.asset - b.asset);
+    // Copies: the stored objects change in place with later commands.
+    return [...assets.values()].filter((b) => b.available !== 0 || b.held !== 0).sort((a, b) => a.asset - b.asset).map((b) => ({ ...b }));
   }
 
   /** From an engine dump's accounts (snapshot recovery). */
@@ -32,6 +36,11 @@ export class WalletView {
   private set(accountId: number, asset: number, available: number, held: number): void {
     let assets = this.byAccount.get(accountId);
     if (!assets) this.byAccount.set(accountId, (assets = new Map()));
-    assets.set(asset, { asset, available, held });
+    // In place: one object per (account, asset) for good, not one per command.
+    const balance = assets.get(asset);
+    if (balance) {
+      balance.available = available;
+      balance.held = held;
+    } else assets.set(asset, { asset, available, held });
   }
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodeCommandToBytes } from '../../src/codec/index.ts';
 import { CommandKind, EventKind, OrderType, Side, TimeInForce } from '../../src/engine/index.ts';
 import { decodeReleasedBatch, encodeReleasedBatch } from '../../src/reporting/released-batch.ts';
 import type { Released } from '../../src/sequencer/index.ts';
@@ -15,11 +14,10 @@ const events = [{
 }] as const;
 
 describe('released batches for the reporting worker', () => {
-  it('round-trip commands, events and balances, whether the command comes encoded (sequenced) or not (replayed)', () => {
-    const replayed: Released = { command: { ...command }, events: events.map((e) => ({ ...e })), balances: [[3, 0, 5_000, 1_895_000], [3, 3, 0, 0]] };
-    const sequenced: Released = { ...replayed, command: { ...command, sequence: 8 }, commandBytes: encodeCommandToBytes({ ...command, sequence: 8 }) };
-    const decoded = decodeReleasedBatch(encodeReleasedBatch([replayed, sequenced]));
-    assert.deepEqual(decoded, [replayed, { command: sequenced.command, events: sequenced.events, balances: sequenced.balances }]);
+  it('round-trip commands, events and balances', () => {
+    const first: Released = { command: { ...command }, events: events.map((e) => ({ ...e })), balances: [[3, 0, 5_000, 1_895_000], [3, 3, 0, 0]] };
+    const second: Released = { command: { ...command, sequence: 8, clientOrderId: '' }, events: [], balances: [] };
+    assert.deepEqual(decodeReleasedBatch(encodeReleasedBatch([first, second])), [first, second]);
   });
 
   it('an empty batch', () => {

@@ -57,6 +57,32 @@ describe('market view', () => {
     }), { numRuns: 15 });
   });
 
+  it('moves versions, sequences, tickers and the tape the same whether or not a listener wants the details', () => {
+    fc.assert(fc.property(streamArbitrary(200, 300), fc.array(fc.boolean(), { minLength: 300, maxLength: 300 }), (stream, wants) => {
+      const sink = new CommandEventSink();
+      const engine = new Engine(stream.config, sink);
+      const symbols = stream.config.instruments.length;
+      const detailed = new MarketView(symbols);
+      const lean = new MarketView(symbols);
+      detailed.onChange(() => {});
+      // The lean view's listener wants the details only now and then, as a hub that gains and loses subscribers.
+      let index = 0;
+      lean.onChange(() => {}, () => wants[index]);
+      stream.commands.forEach((command, i) => {
+        index = i;
+        const released = releasedOf(engine, sink, command);
+        detailed.apply(released);
+        lean.apply(released);
+        for (let symbolId = 0; symbolId < symbols; symbolId++) {
+          assert.deepEqual(lean.ticker(symbolId), detailed.ticker(symbolId), `ticker of ${symbolId} after command ${i}`);
+          assert.deepEqual(lean.sequences(symbolId), detailed.sequences(symbolId));
+          assert.equal(lean.bookVersion(symbolId), detailed.bookVersion(symbolId));
+        }
+      });
+      assert.deepEqual(JSON.parse(JSON.stringify(lean.dump())), JSON.parse(JSON.stringify(detailed.dump())));
+    }), { numRuns: 20 });
+  });
+
   for (const [name, makeArchive] of [
     ['memory', async () => ({ archive: new MemoryCandleArchive() as CandleArchive, done: async () => {} })],
     ['file', async () => {

@@ -18,6 +18,11 @@ export class ChannelHub {
     if (set.size === 0) this.subscribers.delete(key);
   }
 
+  /** Channels with at least one subscriber (0: publishers can skip building anything). */
+  get size(): number {
+    return this.subscribers.size;
+  }
+
   has(key: string): boolean {
     return this.subscribers.has(key);
   }

@@ -71,38 +71,46 @@ export function registerWebSocketGateway(app: FastifyInstance, context: GatewayC
     },
   };
 
-  node.market.onChange((changes) => publishMarket(changes));
+  node.market.onChange((changes) => publishMarket(changes), () => hub.size > 0);
   node.onRelease((released) => publishPrivate(released));
 
+  // Channel keys made once (no string per change and channel on the engine's thread).
+  const marketKeys = node.config.instruments.map((instrument) => MARKET_CHANNELS.map((channel) => `${channel}:${instrument.symbol}`));
+  const orderKeys: string[] = [];
+  const orderKey = (accountId: number): string => (orderKeys[accountId] ??= `orders:${accountId}`);
+
   function publishMarket(changes: SymbolChange[]): void {
-    if (oldestQueuedNs === 0n) oldestQueuedNs = process.hrtime.bigint();
+    if (hub.size === 0) return;
     for (const change of changes) {
-      const symbol = symbols.name(change.symbolId);
-      for (const channel of MARKET_CHANNELS) {
-        const key = `${channel}:${symbol}`;
-        if (!hub.has(key)) continue;
-        const message = updateMessage(node.market, channel, symbol, change);
-        if (message) hub.publish(key, Buffer.from(JSON.stringify(message)));
+      const keys = marketKeys[change.symbolId];
+      for (let c = 0; c < keys.length; c++) {
+        if (!hub.has(keys[c])) continue;
+        const message = updateMessage(node.market, MARKET_CHANNELS[c], symbols.name(change.symbolId), change);
+        if (!message) continue;
+        if (oldestQueuedNs === 0n) oldestQueuedNs = process.hrtime.bigint();
+        hub.publish(keys[c], Buffer.from(JSON.stringify(message)));
       }
     }
   }
 
   function publishPrivate(released: Released): void {
-    const touchedOrders = new Map<number, number>();
+    if (hub.size === 0) return;
+    let touchedOrders: Map<number, number> | null = null;
     for (const event of released.events) {
       if (event.kind !== EventKind.OrderAccepted && event.kind !== EventKind.Execution &&
           event.kind !== EventKind.OrderCanceled && event.kind !== EventKind.OrderReplaced) continue;
-      const key = `orders:${event.accountId}`;
+      const key = orderKey(event.accountId);
       if (!hub.has(key)) continue;
-      touchedOrders.set(event.orderId, event.accountId);
+      (touchedOrders ??= new Map()).set(event.orderId, event.accountId);
       if (event.kind === EventKind.Execution) {
         const execution = node.orders.executions(event.accountId, (e) => e.tradeId === event.tradeId && e.isMaker === event.isMaker, 1)[0];
         if (execution) sendPrivate(key, 'execution', presentExecution(execution, symbols));
       }
     }
+    if (touchedOrders === null) return;
     for (const [orderId, accountId] of touchedOrders) {
       const order = node.orders.get(orderId);
-      if (order) sendPrivate(`orders:${accountId}`, 'order', presentOrder(order, symbols));
+      if (order) sendPrivate(orderKey(accountId), 'order', presentOrder(order, symbols));
     }
   }
 

@@ -59,25 +59,32 @@ export function priceOfLevelKey(key: number): number {
   return Math.floor(key / 2);
 }
 
-export interface RestingOrderView {
-  orderId: number;
-  side: Side;
-  priceCents: number;
-}
-
 export class BookView {
   readonly bids = new SideView(true);
   readonly asks = new SideView(false);
   version = 0;
-  private readonly resting = new Map<number, RestingOrderView>();
-  /** Levels touched by the command being applied, as levelKey(side, priceCents) (numbers: no string per change). */
-  readonly touched = new Set<number>();
+  /** Resting order id -> levelKey(side, priceCents): numbers only, no object per resting order. */
+  private readonly resting = new Map<number, number>();
+  /**
+   * Levels touched by the command being applied, each once, as levelKey(side, priceCents), in the first
+   * `touchedCount` slots: a reused array of numbers (a command touches a handful, so a scan beats a Set,
+   * whose clear() would allocate a new table per command).
+   */
+  readonly touched: number[] = [];
+  touchedCount = 0;
+
+  private touch(key: number): void {
+    for (let i = 0; i < this.touchedCount; i++) if (this.touched[i] === key) return;
+    this.touched[this.touchedCount++] = key;
+  }
   /**
    * Order changes of the command being applied, in event order: [orderId, side, priceCents, quantity];
    * quantity 0 removes the order, an unknown order with a quantity joins the back of its level. This is
    * exactly what an L3 subscriber replays.
    */
   ops: Array<[number, Side, number, number]> = [];
+  /** Whether to fill `ops` (only someone streaming L3 needs them; off, a change allocates nothing for it). */
+  recordOps = true;
 
   side(side: Side): SideView {
     return side === Side.Buy ? this.bids : this.asks;
@@ -91,17 +98,19 @@ export class BookView {
     const level = this.side(side).level(priceCents);
     level.orders.set(orderId, quantity);
     level.totalQuantity += quantity;
-    this.resting.set(orderId, { orderId, side, priceCents });
-    this.touched.add(levelKey(side, priceCents));
-    this.ops.push([orderId, side, priceCents, quantity]);
+    this.resting.set(orderId, levelKey(side, priceCents));
+    this.touch(levelKey(side, priceCents));
+    if (this.recordOps) this.ops.push([orderId, side, priceCents, quantity]);
   }
 
   /** Sets a resting order's remaining quantity in place (0 removes it). */
   setRemaining(orderId: number, remaining: number): void {
-    const order = this.resting.get(orderId);
-    if (!order) return;
-    const bookSide = this.side(order.side);
-    const level = bookSide.level(order.priceCents);
+    const key = this.resting.get(orderId);
+    if (key === undefined) return;
+    const side = sideOfLevelKey(key);
+    const priceCents = priceOfLevelKey(key);
+    const bookSide = this.side(side);
+    const level = bookSide.level(priceCents);
     level.totalQuantity += remaining - (level.orders.get(orderId) ?? 0);
     if (remaining > 0) level.orders.set(orderId, remaining);
     else {
@@ -109,8 +118,8 @@ export class BookView {
       this.resting.delete(orderId);
       bookSide.dropIfEmpty(level);
     }
-    this.touched.add(levelKey(order.side, order.priceCents));
-    this.ops.push([orderId, order.side, order.priceCents, remaining]);
+    this.touch(key);
+    if (this.recordOps) this.ops.push([orderId, side, priceCents, remaining]);
   }
 
   remove(orderId: number): void {
@@ -137,6 +146,12 @@ export class BookView {
       for (const [orderId, quantity] of bookSide.levels.get(price)!.orders) out.push({ orderId, priceCents: price, quantity });
     }
     return out;
+  }
+
+  /** The best price on a side (0: the side is empty). */
+  bestPrice(side: Side): number {
+    const prices = this.side(side).prices;
+    return prices.length > 0 ? prices[0] : 0;
   }
 
   levelQuantity(side: Side, priceCents: number): number {

@@ -67,6 +67,11 @@ export class CandleRing {
     return this.newest < 0 ? null : this.at(this.newest);
   }
 
+  /** The newest candle's volume (0 when there is none), without building a Candle. */
+  latestVolume(): number {
+    return this.newest < 0 ? 0 : this.volume[this.newest];
+  }
+
   at(slot: number): Candle {
     return {
       timeMs: this.timeMs[slot], openCents: this.open[slot], highCents: this.high[slot], lowCents: this.low[slot],

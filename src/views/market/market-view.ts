@@ -5,14 +5,9 @@ import type { Released } from '../../sequencer/index.ts';
 import { BookView, priceOfLevelKey, sideOfLevelKey } from './book-view.ts';
 import { type CandleArchive, MemoryCandleArchive } from './candle-archive.ts';
 import { type Candle, CandleRing, RESOLUTION_NAMES, RESOLUTIONS, type Resolution } from './candles.ts';
+import { TradeTape, type TradeView } from './trade-tape.ts';
 
-export interface TradeView {
-  tradeId: number;
-  priceCents: number;
-  quantity: number;
-  aggressorSide: Side;
-  timeMs: number;
-}
+export type { TradeView };
 
 export interface MarketLimits {
   /** Trades kept per symbol for the tape. */
@@ -56,20 +51,16 @@ export interface SymbolChange {
   sequences: StreamSequences;
 }
 
-function sameTicker(a: TickerView, b: TickerView): boolean {
-  return a.bidCents === b.bidCents && a.bidQuantity === b.bidQuantity && a.askCents === b.askCents &&
-    a.askQuantity === b.askQuantity && a.lastCents === b.lastCents && a.volume === b.volume;
-}
-
 class SymbolMarket {
   readonly book = new BookView();
-  trades: TradeView[] = [];
+  readonly trades: TradeTape;
   readonly candles: Record<Resolution, CandleRing>;
   lastPriceCents = 0;
   sequences: StreamSequences = { trades: 0, ticker: 0, candles: { '1m': 0, '5m': 0, '15m': 0, '1h': 0, '1d': 0 } };
   lastTicker: TickerView = { bidCents: 0, bidQuantity: 0, askCents: 0, askQuantity: 0, lastCents: 0, volume: 0 };
 
   constructor(symbolId: number, limits: MarketLimits, archive: CandleArchive) {
+    this.trades = new TradeTape(limits.tradesPerSymbol);
     this.candles = Object.fromEntries(RESOLUTION_NAMES.map((name) => {
       const ring = new CandleRing(RESOLUTIONS[name], limits.candlesPerResolution);
       ring.onEvict = (candle) => archive.archive(symbolId, name, candle);
@@ -90,9 +81,17 @@ export interface SymbolMarketDump {
 
 export type ChangeListener = (changes: SymbolChange[], released: Released) => void;
 
+interface ListenerEntry {
+  listener: ChangeListener;
+  /** Asked before each command: false means nobody downstream would use the details now. */
+  wantsChanges: () => boolean;
+}
+
+const ALWAYS = (): boolean => true;
+
 export class MarketView {
   private readonly symbols: SymbolMarket[];
-  private readonly listeners: ChangeListener[] = [];
+  private readonly listeners: ListenerEntry[] = [];
 
   constructor(
     symbolCount: number,
@@ -100,32 +99,70 @@ export class MarketView {
     private readonly archive: CandleArchive = new MemoryCandleArchive(),
   ) {
     this.symbols = Array.from({ length: symbolCount }, (_, symbolId) => new SymbolMarket(symbolId, limits, archive));
+    this.touchedFlag = new Uint8Array(symbolCount);
+    this.tradeCount = new Uint32Array(symbolCount);
+    this.changeTrades = Array.from({ length: symbolCount }, () => []);
   }
 
-  onChange(listener: ChangeListener): void {
-    this.listeners.push(listener);
+  /**
+   * Calls `listener` with what each command changed. With `wantsChanges`, the details (levels, order
+   * changes, ticker objects) are built only for commands it says yes to; versions and stream sequences
+   * move either way, so a subscriber that joins later still sees consecutive numbers.
+   */
+  onChange(listener: ChangeListener, wantsChanges: () => boolean = ALWAYS): void {
+    this.listeners.push({ listener, wantsChanges });
   }
 
-  // Scratch of apply(), cleared each time (no per-command maps or closures on the hot path).
-  private readonly incoming = new Map<number, { symbolId: number; side: Side; priceCents: number; remaining: number }>();
-  private readonly touched = new Map<number, TradeView[]>();
+  private wantsChanges(): boolean {
+    for (const entry of this.listeners) if (entry.wantsChanges()) return true;
+    return false;
+  }
 
-  private touch(symbolId: number): TradeView[] {
-    let trades = this.touched.get(symbolId);
-    if (!trades) this.touched.set(symbolId, (trades = []));
-    return trades;
+  // Scratch of apply(), reused by every command: no maps, objects or closures per command on the engine's
+  // thread. Incoming orders (new, or re-entering after a replace) as five numbers each, in arrival order:
+  // [orderId, symbolId, side, priceCents, remaining]; a canceled one gets orderId -1.
+  private readonly incoming: number[] = [];
+  private incomingCount = 0;
+  /** Symbols the command touched, in first-touch order, with a flag and a trade count per symbol. */
+  private readonly touchedSymbols: number[] = [];
+  private touchedCount = 0;
+  private readonly touchedFlag: Uint8Array;
+  private readonly tradeCount: Uint32Array;
+  /** The command's trades per symbol, kept only when a listener wants the details. */
+  private readonly changeTrades: TradeView[][];
+
+  private touch(symbolId: number): void {
+    if (this.touchedFlag[symbolId] === 1) return;
+    this.touchedFlag[symbolId] = 1;
+    this.touchedSymbols[this.touchedCount++] = symbolId;
+  }
+
+  private addIncoming(orderId: number, symbolId: number, side: Side, priceCents: number, remaining: number): void {
+    const at = this.findIncoming(orderId);
+    const base = (at >= 0 ? at : this.incomingCount++) * 5;
+    const incoming = this.incoming;
+    incoming[base] = orderId;
+    incoming[base + 1] = symbolId;
+    incoming[base + 2] = side;
+    incoming[base + 3] = priceCents;
+    incoming[base + 4] = remaining;
+  }
+
+  /** The index of an incoming order of this command, or -1. */
+  private findIncoming(orderId: number): number {
+    for (let i = 0; i < this.incomingCount; i++) if (this.incoming[i * 5] === orderId) return i;
+    return -1;
   }
 
   apply(released: Released): void {
-    // Incoming orders (new, or re-entering after a replace) rest only if something is left at the end.
-    const incoming = this.incoming;
-    const touched = this.touched;
-    incoming.clear();
-    touched.clear();
+    this.incomingCount = 0;
+    this.touchedCount = 0;
+    const detailed = this.wantsChanges();
+    for (const market of this.symbols) market.book.recordOps = detailed;
     for (const event of released.events) {
       switch (event.kind) {
         case EventKind.OrderAccepted:
-          incoming.set(event.orderId, { symbolId: event.symbolId, side: event.side, priceCents: event.priceCents, remaining: event.quantity });
+          this.addIncoming(event.orderId, event.symbolId, event.side, event.priceCents, event.quantity);
           break;
         case EventKind.Execution: {
           const market = this.symbols[event.symbolId];
@@ -133,27 +170,34 @@ export class MarketView {
           if (event.isMaker) {
             market.book.setRemaining(event.orderId, event.remainingQuantity);
           } else {
-            const order = incoming.get(event.orderId);
-            if (order) order.remaining = event.remainingQuantity;
-            const trade = { tradeId: event.tradeId, priceCents: event.priceCents, quantity: event.quantity, aggressorSide: event.side, timeMs: event.timestampMs };
-            this.recordTrade(market, trade);
-            this.touch(event.symbolId).push(trade);
+            const at = this.findIncoming(event.orderId);
+            if (at >= 0) this.incoming[at * 5 + 4] = event.remainingQuantity;
+            this.recordTrade(market, event.tradeId, event.priceCents, event.quantity, event.side, event.timestampMs);
+            this.tradeCount[event.symbolId]++;
+            if (detailed) {
+              (this.changeTrades[event.symbolId] ??= []).push({
+                tradeId: event.tradeId, priceCents: event.priceCents, quantity: event.quantity, aggressorSide: event.side, timeMs: event.timestampMs,
+              });
+            }
           }
           break;
         }
-        case EventKind.OrderCanceled:
-          if (!incoming.delete(event.orderId)) {
+        case EventKind.OrderCanceled: {
+          const at = this.findIncoming(event.orderId);
+          if (at >= 0) this.incoming[at * 5] = -1;
+          else {
             this.symbols[event.symbolId].book.remove(event.orderId);
             this.touch(event.symbolId);
           }
           break;
+        }
         case EventKind.OrderReplaced: {
           const book = this.symbols[event.symbolId].book;
           this.touch(event.symbolId);
           if (event.keptPriority) book.setRemaining(event.orderId, event.remainingQuantity);
           else {
             book.remove(event.orderId);
-            incoming.set(event.orderId, { symbolId: event.symbolId, side: event.side, priceCents: event.priceCents, remaining: event.remainingQuantity });
+            this.addIncoming(event.orderId, event.symbolId, event.side, event.priceCents, event.remainingQuantity);
           }
           break;
         }
@@ -161,53 +205,84 @@ export class MarketView {
           break;
       }
     }
-    for (const [orderId, order] of incoming) {
-      if (order.remaining > 0) {
-        this.symbols[order.symbolId].book.add(orderId, order.side, order.priceCents, order.remaining);
-        this.touch(order.symbolId);
-      }
+    const incoming = this.incoming;
+    for (let i = 0; i < this.incomingCount; i++) {
+      const base = i * 5;
+      if (incoming[base] < 0 || incoming[base + 4] <= 0) continue;
+      const symbolId = incoming[base + 1];
+      this.symbols[symbolId].book.add(incoming[base], incoming[base + 2] as Side, incoming[base + 3], incoming[base + 4]);
+      this.touch(symbolId);
     }
-    if (touched.size > 0) this.finish(touched, released);
+    if (this.touchedCount > 0) this.finish(released, detailed);
   }
 
-  private finish(touched: Map<number, TradeView[]>, released: Released): void {
-    const changes: SymbolChange[] = [];
-    for (const [symbolId, trades] of touched) {
+  private finish(released: Released, detailed: boolean): void {
+    const changes: SymbolChange[] | null = detailed ? [] : null;
+    for (let t = 0; t < this.touchedCount; t++) {
+      const symbolId = this.touchedSymbols[t];
+      this.touchedFlag[symbolId] = 0;
       const market = this.symbols[symbolId];
       const book = market.book;
-      const levels: Array<[Side, number, number]> = [];
-      for (const key of book.touched) {
-        const side = sideOfLevelKey(key);
-        const price = priceOfLevelKey(key);
-        levels.push([side, price, book.levelQuantity(side, price)]);
-      }
-      book.touched.clear();
-      const orders = book.ops;
-      book.ops = [];
-      const bookChanged = levels.length > 0;
+      const bookChanged = book.touchedCount > 0;
       if (bookChanged) book.version++;
-      if (trades.length > 0) {
+      if (this.tradeCount[symbolId] > 0) {
+        this.tradeCount[symbolId] = 0;
         market.sequences.trades++;
         for (const name of RESOLUTION_NAMES) market.sequences.candles[name]++;
       }
-      let ticker: TickerView | null = this.ticker(symbolId);
-      if (sameTicker(ticker, market.lastTicker)) ticker = null;
-      else {
-        market.lastTicker = ticker;
-        market.sequences.ticker++;
+      // Updated in place: no ticker object per command (a change gets its own copy below).
+      const tickerChanged = this.updateTicker(symbolId, market.lastTicker);
+      if (tickerChanged) market.sequences.ticker++;
+      if (changes !== null) {
+        const levels: Array<[Side, number, number]> = [];
+        for (let i = 0; i < book.touchedCount; i++) {
+          const key = book.touched[i];
+          const side = sideOfLevelKey(key);
+          const price = priceOfLevelKey(key);
+          levels.push([side, price, book.levelQuantity(side, price)]);
+        }
+        const trades = this.changeTrades[symbolId];
+        this.changeTrades[symbolId] = [];
+        changes.push({
+          symbolId, bookVersion: book.version, bookChanged, levels, orders: book.ops, trades,
+          ticker: tickerChanged ? { ...market.lastTicker } : null, sequences: market.sequences,
+        });
+        book.ops = [];
       }
-      changes.push({ symbolId, bookVersion: book.version, bookChanged, levels, orders, trades, ticker, sequences: market.sequences });
+      book.touchedCount = 0;
     }
-    for (const listener of this.listeners) listener(changes, released);
+    if (changes === null) return;
+    for (const entry of this.listeners) entry.listener(changes, released);
   }
 
   ticker(symbolId: number): TickerView {
-    const [bid] = this.depth(symbolId, Side.Buy, 1);
-    const [ask] = this.depth(symbolId, Side.Sell, 1);
+    const book = this.symbols[symbolId].book;
+    const bidCents = book.bestPrice(Side.Buy);
+    const askCents = book.bestPrice(Side.Sell);
     return {
-      bidCents: bid ? bid[0] : 0, bidQuantity: bid ? bid[1] : 0, askCents: ask ? ask[0] : 0, askQuantity: ask ? ask[1] : 0,
+      bidCents, bidQuantity: book.levelQuantity(Side.Buy, bidCents), askCents, askQuantity: book.levelQuantity(Side.Sell, askCents),
       lastCents: this.lastPriceCents(symbolId), volume: this.dayVolume(symbolId),
     };
+  }
+
+  /** Brings `ticker` up to date with the symbol; returns whether anything in it changed. */
+  private updateTicker(symbolId: number, ticker: TickerView): boolean {
+    const book = this.symbols[symbolId].book;
+    const bidCents = book.bestPrice(Side.Buy);
+    const bidQuantity = book.levelQuantity(Side.Buy, bidCents);
+    const askCents = book.bestPrice(Side.Sell);
+    const askQuantity = book.levelQuantity(Side.Sell, askCents);
+    const lastCents = this.lastPriceCents(symbolId);
+    const volume = this.dayVolume(symbolId);
+    if (ticker.bidCents === bidCents && ticker.bidQuantity === bidQuantity && ticker.askCents === askCents &&
+        ticker.askQuantity === askQuantity && ticker.lastCents === lastCents && ticker.volume === volume) return false;
+    ticker.bidCents = bidCents;
+    ticker.bidQuantity = bidQuantity;
+    ticker.askCents = askCents;
+    ticker.askQuantity = askQuantity;
+    ticker.lastCents = lastCents;
+    ticker.volume = volume;
+    return true;
   }
 
   sequences(symbolId: number): StreamSequences {
@@ -218,11 +293,10 @@ export class MarketView {
     return this.symbols[symbolId].candles[resolution].latest();
   }
 
-  private recordTrade(market: SymbolMarket, trade: TradeView): void {
-    market.trades.push(trade);
-    if (market.trades.length > this.limits.tradesPerSymbol * 2) market.trades = market.trades.slice(-this.limits.tradesPerSymbol);
-    market.lastPriceCents = trade.priceCents;
-    for (const name of RESOLUTION_NAMES) market.candles[name].trade(trade.timeMs, trade.priceCents, trade.quantity);
+  private recordTrade(market: SymbolMarket, tradeId: number, priceCents: number, quantity: number, aggressorSide: Side, timeMs: number): void {
+    market.trades.add(tradeId, priceCents, quantity, aggressorSide, timeMs);
+    market.lastPriceCents = priceCents;
+    for (const name of RESOLUTION_NAMES) market.candles[name].trade(timeMs, priceCents, quantity);
   }
 
   bookVersion(symbolId: number): number {
@@ -239,8 +313,7 @@ export class MarketView {
 
   /** Newest first. */
   recentTrades(symbolId: number, limit: number): TradeView[] {
-    const trades = this.symbols[symbolId].trades;
-    return trades.slice(Math.max(0, trades.length - Math.min(limit, this.limits.tradesPerSymbol))).reverse();
+    return this.symbols[symbolId].trades.recent(limit);
   }
 
   /** Candles in [startMs, endMs], oldest first: the archive's, then the ring's (which are newer). */
@@ -258,7 +331,7 @@ export class MarketView {
 
   /** Volume of the UTC day of the latest trade. */
   dayVolume(symbolId: number): number {
-    return this.symbols[symbolId].candles['1d'].latest()?.volume ?? 0;
+    return this.symbols[symbolId].candles['1d'].latestVolume();
   }
 
   dump(): SymbolMarketDump[] {
@@ -268,7 +341,7 @@ export class MarketView {
       lastPriceCents: market.lastPriceCents,
       orders: [Side.Buy, Side.Sell].flatMap((side) =>
         market.book.orders(side as Side).map((o): [number, Side, number, number] => [o.orderId, side as Side, o.priceCents, o.quantity])),
-      trades: market.trades.slice(-this.limits.tradesPerSymbol),
+      trades: market.trades.all(),
       candles: Object.fromEntries(RESOLUTION_NAMES.map((name) => [name, market.candles[name].all()])) as Record<Resolution, Candle[]>,
     }));
   }
@@ -277,12 +350,12 @@ export class MarketView {
     dumps.forEach((dump, symbolId) => {
       const market = this.symbols[symbolId];
       for (const [orderId, side, priceCents, quantity] of dump.orders) market.book.add(orderId, side, priceCents, quantity);
-      market.book.touched.clear();
+      market.book.touchedCount = 0;
       market.book.ops = [];
       market.book.version = dump.bookVersion;
       market.sequences = structuredClone(dump.sequences);
       market.lastPriceCents = dump.lastPriceCents;
-      market.trades = [...dump.trades];
+      market.trades.load(dump.trades);
       for (const name of RESOLUTION_NAMES) market.candles[name].load(dump.candles[name]);
       market.lastTicker = this.ticker(symbolId);
     });
