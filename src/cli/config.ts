@@ -28,6 +28,8 @@ export interface ServerConfig {
   reportingDutyPercent: number;
   /** The reporting worker thread's nice value (0 = same priority as order entry). */
   reportingNice: number;
+  /** Reporting backlog kept in memory; beyond it, batches wait in <dataDir>/reporting-backlog.spill. */
+  reportingBacklogMemoryBytes: number;
 }
 
 /** The binary order-entry gateways (docs/order-entry-protocol.md). */
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     candlesInMemory: intFromEnv(env, 'EXCHANGE_CANDLES_IN_MEMORY', 2_000, 2, 1_000_000),
     reportingDutyPercent: intFromEnv(env, 'EXCHANGE_REPORTING_DUTY_PERCENT', 50, 1, 100),
     reportingNice: intFromEnv(env, 'EXCHANGE_REPORTING_NICE', 10, 0, 19),
+    reportingBacklogMemoryBytes: intFromEnv(env, 'EXCHANGE_REPORTING_BACKLOG_MEMORY_BYTES', 256 * 1024 * 1024, 1024 * 1024, 2 ** 40),
     orderEntry: {
       port: intFromEnv(env, 'EXCHANGE_ORDER_ENTRY_PORT', 8081, 0, 65_535),
       threads: intFromEnv(env, 'EXCHANGE_GATEWAY_THREADS', Math.max(1, availableParallelism() - 1), 1, 64),

@@ -1,5 +1,6 @@
 // Wires the real adapters together: system clock, file journal, the node, the HTTP gateway, metrics.
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../gateway/http/app.ts';
 import { SymbolTable } from '../gateway/http/symbols.ts';
@@ -34,6 +35,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     maxBatchCommands: 2_000,
     batchDelayMs: 50,
     maxDutyPercent: config.reportingDutyPercent,
+    spill: { path: join(config.dataDir, 'reporting-backlog.spill'), maxMemoryBytes: config.reportingBacklogMemoryBytes },
     retryDelayMs: 250,
     log,
     onBatch: (commands, seconds) => {

@@ -6,6 +6,7 @@
 // engine thread's garbage collector.
 import type { Released } from '../sequencer/index.ts';
 import { ReleasedBatchWriter } from './released-batch.ts';
+import { type EncodedBatch, SpillQueue } from './spill-queue.ts';
 
 export interface OffsetStore {
   offset(): Promise<number>;
@@ -14,12 +15,34 @@ export interface OffsetStore {
   writeEncoded?(batch: ArrayBuffer): Promise<void>;
 }
 
-/** A batch closed for writing: its commands as objects, or encoded (when the store takes encoded batches). */
-interface SealedBatch {
-  count: number;
-  lastSequence: number;
-  items: Released[] | null;
-  encoded: ArrayBuffer | null;
+/** A batch closed for writing: encoded (when the store takes encoded batches), or its commands as objects. */
+type SealedBatch = EncodedBatch | { count: number; lastSequence: number; items: Released[] };
+
+/** Sealed batches waiting for the store, oldest first. */
+interface BatchQueue {
+  readonly length: number;
+  push(batch: SealedBatch): void;
+  /** The oldest n (fewer if fewer are queued), left in the queue. */
+  first(n: number): SealedBatch[];
+  drop(n: number): void;
+  close(): void;
+}
+
+class MemoryQueue implements BatchQueue {
+  private readonly batches: SealedBatch[] = [];
+  get length(): number {
+    return this.batches.length;
+  }
+  push(batch: SealedBatch): void {
+    this.batches.push(batch);
+  }
+  first(n: number): SealedBatch[] {
+    return this.batches.slice(0, n);
+  }
+  drop(n: number): void {
+    this.batches.splice(0, n);
+  }
+  close(): void {}
 }
 
 export interface ConsumerOptions {
@@ -44,11 +67,16 @@ export interface ConsumerOptions {
    * lags and catches up afterwards instead of competing with matching for the same cores.
    */
   maxDutyPercent?: number;
+  /**
+   * For a store that takes encoded batches: keep at most `maxMemoryBytes` of backlog in memory and spill
+   * the rest to `path` (see spill-queue.ts). Without it the backlog is bounded only by memory.
+   */
+  spill?: { path: string; maxMemoryBytes: number };
 }
 
 export class ReportingConsumer {
   /** Full batches waiting for the store, oldest first. */
-  private readonly sealed: SealedBatch[] = [];
+  private readonly sealed: BatchQueue;
   /** The batch being filled: encoded at once when the store takes encoded batches, else kept as objects. */
   private readonly encoder: ReleasedBatchWriter | null;
   private openItems: Released[] = [];
@@ -63,6 +91,8 @@ export class ReportingConsumer {
   private constructor(private readonly store: OffsetStore, public writtenThrough: number, private readonly options: ConsumerOptions) {
     this.enqueuedThrough = writtenThrough;
     this.encoder = store.writeEncoded ? new ReleasedBatchWriter() : null;
+    const spill = options.spill;
+    this.sealed = this.encoder && spill ? new SpillQueue(spill.path, spill.maxMemoryBytes, options.log) as BatchQueue : new MemoryQueue();
   }
 
   static async open(store: OffsetStore, options: ConsumerOptions): Promise<ReportingConsumer> {
@@ -92,16 +122,15 @@ export class ReportingConsumer {
 
   private seal(): void {
     if (this.openCount === 0) return;
-    this.sealed.push({
-      count: this.openCount, lastSequence: this.openLastSequence,
-      items: this.encoder ? null : this.openItems, encoded: this.encoder ? this.encoder.finish() : null,
-    });
+    this.sealed.push(this.encoder
+      ? { count: this.openCount, lastSequence: this.openLastSequence, encoded: this.encoder.finish() }
+      : { count: this.openCount, lastSequence: this.openLastSequence, items: this.openItems });
     this.openItems = [];
     this.openCount = 0;
   }
 
   private writeBatch(batch: SealedBatch): Promise<SealedBatch> {
-    const written = batch.encoded ? this.store.writeEncoded!(batch.encoded) : this.store.write(batch.items!);
+    const written = 'encoded' in batch ? this.store.writeEncoded!(batch.encoded) : this.store.write(batch.items);
     return written.then(() => batch);
   }
 
@@ -129,7 +158,7 @@ export class ReportingConsumer {
       // Two batches in flight: the store prepares the next while the database commits the previous
       // (writes apply in call order, and a failed one fails those after it).
       const startedNs = process.hrtime.bigint();
-      const results = await Promise.allSettled(this.sealed.slice(0, 2).map((batch) => this.writeBatch(batch)));
+      const results = await Promise.allSettled(this.sealed.first(2).map((batch) => this.writeBatch(batch)));
       let written = 0;
       let batches = 0;
       for (const result of results) {
@@ -138,7 +167,7 @@ export class ReportingConsumer {
         batches++;
         this.writtenThrough = result.value.lastSequence;
       }
-      this.sealed.splice(0, batches);
+      this.sealed.drop(batches);
       if (written > 0) {
         const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
         this.options.onBatch?.(written, seconds);
@@ -174,5 +203,6 @@ export class ReportingConsumer {
   async close(): Promise<void> {
     while (this.draining) await this.draining;
     this.stopped = true;
+    this.sealed.close();
   }
 }
