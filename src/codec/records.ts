@@ -144,9 +144,7 @@ const scratch = new BinaryWriter(256);
 
 /** One command as a fresh byte array of its own. */
 export function encodeCommandToBytes(cmd: Readonly<Command>): Uint8Array {
-  scratch.reset();
-  encodeCommand(cmd, scratch);
-  return scratch.bytes().slice();
+  return encodeCommandToScratch(cmd).slice();
 }
 
 /**

@@ -1,6 +1,6 @@
 // Every execution, as columns of growable typed arrays, with each account's executions as a list of row
 // numbers: an execution never changes, and as objects they were a large part of the engine thread's heap
-// (see closed-orders.ts). Queries get fresh ExecutionRecords.
+// (see order-columns.ts). Queries get fresh ExecutionRecords.
 import type { OrderType, Side } from '../engine/index.ts';
 import type { ExecutionRecord } from './orders.ts';
 

@@ -1,9 +1,8 @@
 // Every order and execution the exchange has acknowledged, as the API shows them: the history the core
 // does not keep (it holds open orders only). Built from released events, so it matches the core exactly.
 import { EventKind, type OrderType, type Side, type TimeInForce } from '../engine/index.ts';
-import { ClosedOrders } from './closed-orders.ts';
 import { ExecutionLog } from './execution-log.ts';
-import { OrderTable } from './order-table.ts';
+import { OrderColumns } from './order-columns.ts';
 import type { Released } from '../sequencer/index.ts';
 
 export type OrderStatus = 'new' | 'partially_filled' | 'filled' | 'canceled';
@@ -59,13 +58,15 @@ export interface OrdersDump {
 }
 
 export class OrderStore {
-  /** Open orders, as objects (they change with every fill, cancel and replace). */
-  private readonly open = new OrderTable<OrderRecord>();
-  /** Filled and canceled orders, as columns (see closed-orders.ts). */
-  private readonly closed = new ClosedOrders();
+  /** Every order, open or settled, as columns (see order-columns.ts). */
+  private readonly columns = new OrderColumns();
   /** Order ids per account, ascending (oldest first). */
   private readonly ordersByAccount = new Map<number, number[]>();
   private readonly executionLog = new ExecutionLog();
+  private readonly scratchOrder: OrderRecord = {
+    orderId: 0, accountId: 0, symbolId: 0, side: 0, orderType: 0, priceCents: 0, quantity: 0, timeInForce: 0, postOnly: false, clientOrderId: '',
+    creationTimeMs: 0, filledQuantity: 0, filledNotionalCents: 0, canceled: false,
+  };
   private readonly scratchExecution: ExecutionRecord = {
     executionId: 0, tradeId: 0, orderId: 0, accountId: 0, symbolId: 0, side: 0, orderType: 0, priceCents: 0, quantity: 0, feeCents: 0, isMaker: false, timeMs: 0,
   };
@@ -73,20 +74,26 @@ export class OrderStore {
   apply({ events }: Released): void {
     for (const event of events) {
       switch (event.kind) {
-        case EventKind.OrderAccepted:
-          this.addOrder({
-            orderId: event.orderId, accountId: event.accountId, symbolId: event.symbolId, side: event.side,
-            orderType: event.orderType, priceCents: event.priceCents, quantity: event.quantity,
-            timeInForce: event.timeInForce, postOnly: event.postOnly, clientOrderId: event.clientOrderId,
-            creationTimeMs: event.timestampMs, filledQuantity: 0, filledNotionalCents: 0, canceled: false,
-          });
+        case EventKind.OrderAccepted: {
+          // Through one reused record: the columns copy it.
+          const order = this.scratchOrder;
+          order.orderId = event.orderId;
+          order.accountId = event.accountId;
+          order.symbolId = event.symbolId;
+          order.side = event.side;
+          order.orderType = event.orderType;
+          order.priceCents = event.priceCents;
+          order.quantity = event.quantity;
+          order.timeInForce = event.timeInForce;
+          order.postOnly = event.postOnly;
+          order.clientOrderId = event.clientOrderId;
+          order.creationTimeMs = event.timestampMs;
+          this.addOrder(order);
           break;
+        }
         case EventKind.Execution: {
-          const order = this.open.get(event.orderId);
-          if (order) {
-            order.filledQuantity += event.quantity;
-            order.filledNotionalCents += event.priceCents * event.quantity;
-          }
+          const known = this.columns.has(event.orderId);
+          if (known) this.columns.fill(event.orderId, event.quantity, event.priceCents * event.quantity);
           // Through one reused record: the log copies it into its columns.
           const execution = this.scratchExecution;
           execution.executionId = event.tradeId * 2 + (event.isMaker ? 1 : 0);
@@ -95,44 +102,30 @@ export class OrderStore {
           execution.accountId = event.accountId;
           execution.symbolId = event.symbolId;
           execution.side = event.side;
-          execution.orderType = order?.orderType ?? 0;
+          execution.orderType = known ? this.columns.orderTypeOf(event.orderId) : 0;
           execution.priceCents = event.priceCents;
           execution.quantity = event.quantity;
           execution.feeCents = event.feeCents;
           execution.isMaker = event.isMaker;
           execution.timeMs = event.timestampMs;
           this.executionLog.add(execution);
-          if (order && !isOpen(order)) this.close(order);
           break;
         }
-        case EventKind.OrderCanceled: {
-          const order = this.open.get(event.orderId);
-          if (order) {
-            order.canceled = true;
-            this.close(order);
-          }
+        case EventKind.OrderCanceled:
+          if (this.columns.has(event.orderId)) this.columns.cancel(event.orderId);
           break;
-        }
-        case EventKind.OrderReplaced: {
-          const order = this.open.get(event.orderId);
-          if (order) {
-            order.priceCents = event.priceCents;
-            order.quantity = event.quantity;
-          }
+        case EventKind.OrderReplaced:
+          if (this.columns.has(event.orderId)) this.columns.replace(event.orderId, event.priceCents, event.quantity);
           break;
-        }
         default:
           break;
       }
     }
   }
 
-  /**
-   * The order: for an open order the live record (it changes as the order does; a caller holding it across
-   * a command sees the command's effect), for a closed one a new record.
-   */
+  /** The order as of the last applied command, as a new record (later commands do not change it). */
   get(orderId: number): OrderRecord | undefined {
-    return this.open.get(orderId) ?? this.closed.get(orderId);
+    return this.columns.get(orderId);
   }
 
   /** The account's orders, newest first, filtered; at most `limit`. */
@@ -166,16 +159,9 @@ export class OrderStore {
   }
 
   private addOrder(order: OrderRecord): void {
-    if (isOpen(order)) this.open.set(order.orderId, order);
-    else this.closed.add(order);
+    this.columns.add(order);
     let ids = this.ordersByAccount.get(order.accountId);
     if (!ids) this.ordersByAccount.set(order.accountId, (ids = []));
     ids.push(order.orderId);
-  }
-
-  /** The order will not change again: into the columns, out of the objects. */
-  private close(order: OrderRecord): void {
-    this.closed.add(order);
-    this.open.delete(order.orderId);
   }
 }

@@ -131,11 +131,15 @@ export function isDuplicate(released: Released): boolean {
   return released.events[0].kind === EventKind.DuplicateOrder;
 }
 
-/** A released cancel or replace of `order` (counted in the metrics): nothing when it passed; throws the rejection. */
-export function amendOutcome(metrics: Metrics, type: AmendType, released: Released, order: OrderRecord): void {
+/**
+ * A released cancel or replace of `order` (counted in the metrics): the order as it is now (a new record:
+ * the one read before the command does not change), or the rejection, thrown.
+ */
+export function amendOutcome(node: ExchangeNode, metrics: Metrics, type: AmendType, released: Released, order: OrderRecord): OrderRecord {
   const code = rejection(released.events);
   metrics.commands.inc({ type, result: code === 0 ? 'accepted' : 'rejected' });
   // The core keeps open orders only: NOT_FOUND from it means the order closed in the meantime.
-  if (code === Code.NotFound) throw notOpen(order);
+  if (code === Code.NotFound) throw notOpen(node.orders.get(order.orderId) ?? order);
   if (code !== 0) throw apiErrorFromReject(code);
+  return node.orders.get(order.orderId)!;
 }

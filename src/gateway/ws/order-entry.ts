@@ -177,8 +177,7 @@ export class OrderEntry {
         : { op: pending.op, requestId: pending.requestId, order: presentOrder(order, symbols) };
       return Buffer.from(JSON.stringify(answer));
     }
-    const order = pending.order!;
-    amendOutcome(metrics, pending.op === 'order.cancel' ? 'cancel' : 'replace', released, order);
+    const order = amendOutcome(node, metrics, pending.op === 'order.cancel' ? 'cancel' : 'replace', released, pending.order!);
     return Buffer.from(JSON.stringify({ op: pending.op, requestId: pending.requestId, order: presentOrder(order, symbols) }));
   }
 

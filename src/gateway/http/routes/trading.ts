@@ -32,16 +32,14 @@ export function registerTradingRoutes(app: FastifyInstance, context: GatewayCont
     requireReady(context);
     const order = openOwnOrder(node, request.accountId, (request.params as { id: string }).id);
     const released = await node.submit(cancelCommand(order));
-    amendOutcome(metrics, 'cancel', released, order);
-    return presentOrder(order, symbols);
+    return presentOrder(amendOutcome(node, metrics, 'cancel', released, order), symbols);
   });
 
   app.put('/v1/order/:id', { preValidation: guard, schema: { params: schemas.orderParams, body: schemas.replaceBody } }, async (request) => {
     requireReady(context);
     const order = openOwnOrder(node, request.accountId, (request.params as { id: string }).id);
     const released = await node.submit(replaceCommand(order, request.body as ReplaceBody, symbols));
-    amendOutcome(metrics, 'replace', released, order);
-    return presentOrder(order, symbols);
+    return presentOrder(amendOutcome(node, metrics, 'replace', released, order), symbols);
   });
 
   app.get('/v1/orders', { preValidation: guard, schema: { querystring: schemas.ordersQuery } }, async (request) => {

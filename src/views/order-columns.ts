@@ -1,6 +1,7 @@
-// Orders that are filled or canceled, kept as columns of typed arrays in pages of 16,384 ids rather than
-// as objects: they never change again, and as objects they were most of the engine thread's heap, which
-// every major garbage collection marks (the pauses that set the order-entry p99). A query gets a fresh
+// Every order, open or settled, as columns of typed arrays in pages of 16,384 ids rather than as objects:
+// as objects, settled orders were most of the engine thread's heap (which every major garbage collection
+// marks: the pauses that set the order-entry p99), and open ones lived just long enough to be copied and
+// promoted before they died. A fill, cancel or replace changes a few numbers in place; a query gets a fresh
 // OrderRecord built from the columns.
 import type { OrderType, Side, TimeInForce } from '../engine/index.ts';
 import type { OrderRecord } from './orders.ts';
@@ -28,7 +29,7 @@ class Page {
   readonly filledNotionalCents = new Float64Array(PAGE_SLOTS);
 }
 
-export class ClosedOrders {
+export class OrderColumns {
   private readonly pages: Array<Page | undefined> = [];
   /** Only the orders that had one (most have none). */
   private readonly clientOrderIds = new Map<number, string>();
@@ -56,7 +57,41 @@ export class ClosedOrders {
     if (order.clientOrderId !== '') this.clientOrderIds.set(order.orderId, order.clientOrderId);
   }
 
-  /** A new record of the order, or undefined when it is not a closed order kept here. */
+  /** Adds a fill to the order's filled quantity and notional. */
+  fill(orderId: number, quantity: number, notionalCents: number): void {
+    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)]!;
+    const slot = orderId & SLOT_MASK;
+    page.filledQuantity[slot] += quantity;
+    page.filledNotionalCents[slot] += notionalCents;
+  }
+
+  cancel(orderId: number): void {
+    this.pages[Math.floor(orderId / PAGE_SLOTS)]!.meta[orderId & SLOT_MASK] |= CANCELED;
+  }
+
+  /** A replace: the new price and (total) quantity. */
+  replace(orderId: number, priceCents: number, quantity: number): void {
+    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)]!;
+    page.priceCents[orderId & SLOT_MASK] = priceCents;
+    page.quantity[orderId & SLOT_MASK] = quantity;
+  }
+
+  /** Whether the order is here, not canceled and not completely filled. */
+  isOpen(orderId: number): boolean {
+    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)];
+    if (page === undefined) return false;
+    const slot = orderId & SLOT_MASK;
+    const meta = page.meta[slot];
+    return (meta & PRESENT) !== 0 && (meta & CANCELED) === 0 && page.filledQuantity[slot] < page.quantity[slot];
+  }
+
+  /** The order's type (0 when it is not here). */
+  orderTypeOf(orderId: number): OrderType {
+    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)];
+    return (page !== undefined && (page.meta[orderId & SLOT_MASK] & MARKET) !== 0 ? 1 : 0) as OrderType;
+  }
+
+  /** A new record of the order, or undefined when it is not here. */
   get(orderId: number): OrderRecord | undefined {
     const page = this.pages[Math.floor(orderId / PAGE_SLOTS)];
     if (page === undefined) return undefined;
