@@ -8,7 +8,7 @@
 //     const seen = doorbell.value;              // read BEFORE polling
 //     let read = 0;
 //     for (const ring of rings) read += ring.poll(handler);
-//     if (read === 0) doorbell.wait(seen, timeoutMs);
+//     if (read === 0) doorbell.wait(seen, timeoutMs);   // false may also be a spurious wake: just loop
 //   }
 //
 // A publish that lands after the polls has already moved the counter past `seen`, so the wait returns
@@ -50,7 +50,11 @@ export class Doorbell {
     if (Atomics.load(this.cells, SLEEPING) !== 0) Atomics.notify(this.cells, VALUE);
   }
 
-  /** Sleeps until the value differs from `seenValue` or the timeout passes; true if it was rung. */
+  /**
+   * Sleeps until the value differs from `seenValue` or the timeout passes; true if it was rung. False also
+   * after a spurious wake-up: with several producers, one producer's notify can be late and land on a later
+   * sleep than the one it was meant for. Callers loop (poll, then wait again) and keep their own deadline.
+   */
   wait(seenValue: number, timeoutMs: number): boolean {
     Atomics.store(this.cells, SLEEPING, 1);
     Atomics.wait(this.cells, VALUE, seenValue, timeoutMs);
