@@ -34,8 +34,12 @@ export class OrderColumns {
   /** Only the orders that had one (most have none). */
   private readonly clientOrderIds = new Map<number, string>();
 
+  private pageOf(orderId: number): Page | undefined {
+    return this.pages[Math.floor(orderId / PAGE_SLOTS)];
+  }
+
   has(orderId: number): boolean {
-    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)];
+    const page = this.pageOf(orderId);
     return page !== undefined && (page.meta[orderId & SLOT_MASK] & PRESENT) !== 0;
   }
 
@@ -57,47 +61,40 @@ export class OrderColumns {
     if (order.clientOrderId !== '') this.clientOrderIds.set(order.orderId, order.clientOrderId);
   }
 
+  // Fills, cancels and replaces of an order that is not here change nothing (as the object store did).
+
   /** Adds a fill to the order's filled quantity and notional. */
   fill(orderId: number, quantity: number, notionalCents: number): void {
-    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)]!;
+    if (!this.has(orderId)) return;
+    const page = this.pageOf(orderId)!;
     const slot = orderId & SLOT_MASK;
     page.filledQuantity[slot] += quantity;
     page.filledNotionalCents[slot] += notionalCents;
   }
 
   cancel(orderId: number): void {
-    this.pages[Math.floor(orderId / PAGE_SLOTS)]!.meta[orderId & SLOT_MASK] |= CANCELED;
+    if (this.has(orderId)) this.pageOf(orderId)!.meta[orderId & SLOT_MASK] |= CANCELED;
   }
 
   /** A replace: the new price and (total) quantity. */
   replace(orderId: number, priceCents: number, quantity: number): void {
-    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)]!;
+    if (!this.has(orderId)) return;
+    const page = this.pageOf(orderId)!;
     page.priceCents[orderId & SLOT_MASK] = priceCents;
     page.quantity[orderId & SLOT_MASK] = quantity;
   }
 
-  /** Whether the order is here, not canceled and not completely filled. */
-  isOpen(orderId: number): boolean {
-    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)];
-    if (page === undefined) return false;
-    const slot = orderId & SLOT_MASK;
-    const meta = page.meta[slot];
-    return (meta & PRESENT) !== 0 && (meta & CANCELED) === 0 && page.filledQuantity[slot] < page.quantity[slot];
-  }
-
   /** The order's type (0 when it is not here). */
   orderTypeOf(orderId: number): OrderType {
-    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)];
-    return (page !== undefined && (page.meta[orderId & SLOT_MASK] & MARKET) !== 0 ? 1 : 0) as OrderType;
+    return (this.has(orderId) && (this.pageOf(orderId)!.meta[orderId & SLOT_MASK] & MARKET) !== 0 ? 1 : 0) as OrderType;
   }
 
   /** A new record of the order, or undefined when it is not here. */
   get(orderId: number): OrderRecord | undefined {
-    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)];
-    if (page === undefined) return undefined;
+    if (!this.has(orderId)) return undefined;
+    const page = this.pageOf(orderId)!;
     const slot = orderId & SLOT_MASK;
     const meta = page.meta[slot];
-    if ((meta & PRESENT) === 0) return undefined;
     return {
       orderId, accountId: page.accountId[slot], symbolId: page.symbolId[slot], side: ((meta & SELL) !== 0 ? 1 : 0) as Side,
       orderType: ((meta & MARKET) !== 0 ? 1 : 0) as OrderType, priceCents: page.priceCents[slot], quantity: page.quantity[slot],
@@ -105,10 +102,5 @@ export class OrderColumns {
       creationTimeMs: page.creationTimeMs[slot], filledQuantity: page.filledQuantity[slot], filledNotionalCents: page.filledNotionalCents[slot],
       canceled: (meta & CANCELED) !== 0,
     };
-  }
-
-  /** Highest page index + 1 (ids below pageCount * 16,384 may be present). */
-  get idLimit(): number {
-    return this.pages.length * PAGE_SLOTS;
   }
 }

@@ -92,8 +92,7 @@ export class OrderStore {
           break;
         }
         case EventKind.Execution: {
-          const known = this.columns.has(event.orderId);
-          if (known) this.columns.fill(event.orderId, event.quantity, event.priceCents * event.quantity);
+          this.columns.fill(event.orderId, event.quantity, event.priceCents * event.quantity);
           // Through one reused record: the log copies it into its columns.
           const execution = this.scratchExecution;
           execution.executionId = event.tradeId * 2 + (event.isMaker ? 1 : 0);
@@ -102,7 +101,7 @@ export class OrderStore {
           execution.accountId = event.accountId;
           execution.symbolId = event.symbolId;
           execution.side = event.side;
-          execution.orderType = known ? this.columns.orderTypeOf(event.orderId) : 0;
+          execution.orderType = this.columns.orderTypeOf(event.orderId);
           execution.priceCents = event.priceCents;
           execution.quantity = event.quantity;
           execution.feeCents = event.feeCents;
@@ -112,10 +111,10 @@ export class OrderStore {
           break;
         }
         case EventKind.OrderCanceled:
-          if (this.columns.has(event.orderId)) this.columns.cancel(event.orderId);
+          this.columns.cancel(event.orderId);
           break;
         case EventKind.OrderReplaced:
-          if (this.columns.has(event.orderId)) this.columns.replace(event.orderId, event.priceCents, event.quantity);
+          this.columns.replace(event.orderId, event.priceCents, event.quantity);
           break;
         default:
           break;
@@ -154,8 +153,9 @@ export class OrderStore {
   }
 
   restore(dump: OrdersDump): void {
-    for (const order of dump.orders) this.addOrder({ ...order });
-    for (const execution of dump.executions) this.executionLog.add({ ...execution });
+    // Both copy into their columns: the dump's objects are not kept.
+    for (const order of dump.orders) this.addOrder(order);
+    for (const execution of dump.executions) this.executionLog.add(execution);
   }
 
   private addOrder(order: OrderRecord): void {
