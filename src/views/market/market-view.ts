@@ -130,6 +130,8 @@ export class MarketView {
   private readonly tradeCount: Uint32Array;
   /** The command's trades per symbol, kept only when a listener wants the details. */
   private readonly changeTrades: TradeView[][];
+  /** What every book's recordOps is set to (BookView starts with true). */
+  private recordingOps = true;
 
   private touch(symbolId: number): void {
     if (this.touchedFlag[symbolId] === 1) return;
@@ -158,7 +160,11 @@ export class MarketView {
     this.incomingCount = 0;
     this.touchedCount = 0;
     const detailed = this.wantsChanges();
-    for (const market of this.symbols) market.book.recordOps = detailed;
+    if (detailed !== this.recordingOps) {
+      // Only when it changes: a walk over every symbol's book per command would cost more than the command.
+      this.recordingOps = detailed;
+      for (const market of this.symbols) market.book.recordOps = detailed;
+    }
     for (const event of released.events) {
       switch (event.kind) {
         case EventKind.OrderAccepted:
