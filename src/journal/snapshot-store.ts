@@ -30,8 +30,12 @@ export class SnapshotStore {
 
   constructor(private readonly dir: string, private readonly log: (message: string) => void = (message) => console.warn(message)) {}
 
-  /** Atomically stores a snapshot of the state after `sequence`, then deletes all but the newest SNAPSHOTS_KEPT. */
-  write(sequence: number, body: Uint8Array): Promise<void> {
+  /**
+   * Atomically stores a snapshot of the state after `sequence`, then deletes all but the newest SNAPSHOTS_KEPT.
+   * The body may come in parts (written one after the other, read back as one body), so a caller with large
+   * arrays need not copy them into one buffer first.
+   */
+  write(sequence: number, body: Uint8Array | readonly Uint8Array[]): Promise<void> {
     if (!Number.isSafeInteger(sequence) || sequence < 0) return Promise.reject(new RangeError(`snapshot sequence must be a non-negative integer, got ${sequence}`));
     const result = this.writes.then(() => this.writeNow(sequence, body));
     this.writes = result.catch(() => {});
@@ -60,7 +64,8 @@ export class SnapshotStore {
     return null;
   }
 
-  private async writeNow(sequence: number, body: Uint8Array): Promise<void> {
+  private async writeNow(sequence: number, body: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    const parts = body instanceof Uint8Array ? [body] : body;
     await mkdir(this.dir, { recursive: true });
     await this.removeTempFiles();
     const name = `${padSequence(sequence)}${SNAPSHOT_SUFFIX}`;
@@ -68,12 +73,22 @@ export class SnapshotStore {
     const header = Buffer.alloc(SNAPSHOT_HEADER_BYTES);
     MAGIC.copy(header, 0);
     writeU64(header, 8, sequence);
-    header.writeUInt32LE(crc32(body), 16);
-    writeU64(header, 20, body.byteLength);
+    let crc = 0;
+    let bodyBytes = 0;
+    for (const part of parts) {
+      crc = crc32(part, crc);
+      bodyBytes += part.byteLength;
+    }
+    header.writeUInt32LE(crc, 16);
+    writeU64(header, 20, bodyBytes);
     const handle = await open(tempPath, 'w');
     try {
       await writeAll(handle, header, header.length, 0);
-      await writeAll(handle, body, body.byteLength, header.length);
+      let position = header.length;
+      for (const part of parts) {
+        await writeAll(handle, part, part.byteLength, position);
+        position += part.byteLength;
+      }
       await handle.datasync();
     } finally {
       await handle.close();

@@ -8,6 +8,20 @@ const SELL = 1;
 const MARKET = 2;
 const MAKER = 4;
 
+/** The log's columns, one entry per execution in the order they were added (copies, for a snapshot). */
+export interface ExecutionColumnsDump {
+  executionId: Float64Array<ArrayBuffer>;
+  tradeId: Float64Array<ArrayBuffer>;
+  orderId: Float64Array<ArrayBuffer>;
+  accountId: Float64Array<ArrayBuffer>;
+  symbolId: Uint32Array<ArrayBuffer>;
+  meta: Uint8Array<ArrayBuffer>;
+  priceCents: Float64Array<ArrayBuffer>;
+  quantity: Float64Array<ArrayBuffer>;
+  feeCents: Float64Array<ArrayBuffer>;
+  timeMs: Float64Array<ArrayBuffer>;
+}
+
 export class ExecutionLog {
   private rows = 0;
   private capacity = 0;
@@ -62,6 +76,44 @@ export class ExecutionLog {
     const out: ExecutionRecord[] = new Array(this.rows);
     for (let row = 0; row < this.rows; row++) out[row] = this.record(row);
     return out;
+  }
+
+  /** Copies of the columns: a few memory copies however many executions there are. */
+  dump(): ExecutionColumnsDump {
+    const rows = this.rows;
+    return {
+      executionId: this.executionId.slice(0, rows), tradeId: this.tradeId.slice(0, rows), orderId: this.orderId.slice(0, rows),
+      accountId: this.accountId.slice(0, rows), symbolId: this.symbolId.slice(0, rows), meta: this.meta.slice(0, rows),
+      priceCents: this.priceCents.slice(0, rows), quantity: this.quantity.slice(0, rows), feeCents: this.feeCents.slice(0, rows),
+      timeMs: this.timeMs.slice(0, rows),
+    };
+  }
+
+  /** Replaces everything with a dump's columns (taken over, not copied). */
+  load(dump: ExecutionColumnsDump): void {
+    const rows = dump.executionId.length;
+    for (const [name, column] of Object.entries(dump)) {
+      if ((column as ArrayLike<number>).length !== rows) throw new Error(`execution columns: ${name} has ${(column as ArrayLike<number>).length} rows, executionId ${rows}`);
+    }
+    this.executionId = dump.executionId;
+    this.tradeId = dump.tradeId;
+    this.orderId = dump.orderId;
+    this.accountId = dump.accountId;
+    this.symbolId = dump.symbolId;
+    this.meta = dump.meta;
+    this.priceCents = dump.priceCents;
+    this.quantity = dump.quantity;
+    this.feeCents = dump.feeCents;
+    this.timeMs = dump.timeMs;
+    this.rows = rows;
+    this.capacity = rows;
+    this.byAccount.clear();
+    for (let row = 0; row < rows; row++) {
+      const accountId = this.accountId[row];
+      let list = this.byAccount.get(accountId);
+      if (!list) this.byAccount.set(accountId, (list = []));
+      list.push(row);
+    }
   }
 
   private record(row: number): ExecutionRecord {

@@ -18,16 +18,51 @@ const POST_ONLY = 8;
 const CANCELED = 16;
 
 class Page {
-  readonly meta = new Uint8Array(PAGE_SLOTS);
-  readonly timeInForce = new Uint8Array(PAGE_SLOTS);
-  readonly accountId = new Float64Array(PAGE_SLOTS);
-  readonly symbolId = new Uint32Array(PAGE_SLOTS);
-  readonly priceCents = new Float64Array(PAGE_SLOTS);
-  readonly quantity = new Float64Array(PAGE_SLOTS);
-  readonly creationTimeMs = new Float64Array(PAGE_SLOTS);
-  readonly filledQuantity = new Float64Array(PAGE_SLOTS);
-  readonly filledNotionalCents = new Float64Array(PAGE_SLOTS);
+  readonly meta: Uint8Array;
+  readonly timeInForce: Uint8Array;
+  readonly accountId: Float64Array;
+  readonly symbolId: Uint32Array;
+  readonly priceCents: Float64Array;
+  readonly quantity: Float64Array;
+  readonly creationTimeMs: Float64Array;
+  readonly filledQuantity: Float64Array;
+  readonly filledNotionalCents: Float64Array;
+
+  /** Empty, or over a dump's columns (taken over, not copied). */
+  constructor(from?: PageDump) {
+    this.meta = from?.meta ?? new Uint8Array(PAGE_SLOTS);
+    this.timeInForce = from?.timeInForce ?? new Uint8Array(PAGE_SLOTS);
+    this.accountId = from?.accountId ?? new Float64Array(PAGE_SLOTS);
+    this.symbolId = from?.symbolId ?? new Uint32Array(PAGE_SLOTS);
+    this.priceCents = from?.priceCents ?? new Float64Array(PAGE_SLOTS);
+    this.quantity = from?.quantity ?? new Float64Array(PAGE_SLOTS);
+    this.creationTimeMs = from?.creationTimeMs ?? new Float64Array(PAGE_SLOTS);
+    this.filledQuantity = from?.filledQuantity ?? new Float64Array(PAGE_SLOTS);
+    this.filledNotionalCents = from?.filledNotionalCents ?? new Float64Array(PAGE_SLOTS);
+  }
 }
+
+/** A page's columns as plain typed arrays (a snapshot stores them as bytes). */
+export interface PageDump {
+  meta: Uint8Array<ArrayBuffer>;
+  timeInForce: Uint8Array<ArrayBuffer>;
+  accountId: Float64Array<ArrayBuffer>;
+  symbolId: Uint32Array<ArrayBuffer>;
+  priceCents: Float64Array<ArrayBuffer>;
+  quantity: Float64Array<ArrayBuffer>;
+  creationTimeMs: Float64Array<ArrayBuffer>;
+  filledQuantity: Float64Array<ArrayBuffer>;
+  filledNotionalCents: Float64Array<ArrayBuffer>;
+}
+
+export interface OrderColumnsDump {
+  /** Indexed by page (order id >> 14); null where no order id fell. Copies of the live columns. */
+  pages: Array<PageDump | null>;
+  /** The orders that had a client order id: their ids, the ids' UTF-16 lengths, and the ids end to end. */
+  clientOrderIds: { orderIds: Float64Array; lengths: Uint32Array; text: string };
+}
+
+const PAGE_COLUMNS = Object.keys(new Page()) as Array<keyof PageDump>;
 
 export class OrderColumns {
   private readonly pages: Array<Page | undefined> = [];
@@ -87,6 +122,53 @@ export class OrderColumns {
   /** The order's type (0 when it is not here). */
   orderTypeOf(orderId: number): OrderType {
     return (this.has(orderId) && (this.pageOf(orderId)!.meta[orderId & SLOT_MASK] & MARKET) !== 0 ? 1 : 0) as OrderType;
+  }
+
+  /** Copies of every column, for a snapshot: a few memory copies however many orders there are. */
+  dump(): OrderColumnsDump {
+    const pages = this.pages.map((page) => {
+      if (page === undefined) return null;
+      const copy: Partial<Record<keyof PageDump, PageDump[keyof PageDump]>> = {};
+      for (const column of PAGE_COLUMNS) copy[column] = page[column].slice();
+      return copy as PageDump;
+    });
+    const ids = [...this.clientOrderIds.keys()].sort((a, b) => a - b);
+    const orderIds = new Float64Array(ids);
+    const lengths = new Uint32Array(ids.length);
+    const texts: string[] = new Array<string>(ids.length);
+    ids.forEach((id, i) => {
+      texts[i] = this.clientOrderIds.get(id)!;
+      lengths[i] = texts[i].length;
+    });
+    return { pages, clientOrderIds: { orderIds, lengths, text: texts.join('') } };
+  }
+
+  /** Replaces everything with a dump's columns (which it takes over); calls `each` for every order, ascending. */
+  load(dump: OrderColumnsDump, each: (orderId: number, accountId: number) => void): void {
+    this.pages.length = 0;
+    this.clientOrderIds.clear();
+    for (const columns of dump.pages) {
+      if (columns === null) {
+        this.pages.push(undefined);
+        continue;
+      }
+      for (const column of PAGE_COLUMNS) {
+        if (columns[column].length !== PAGE_SLOTS) throw new Error(`order columns: page column ${column} has ${columns[column].length} slots, not ${PAGE_SLOTS}`);
+      }
+      this.pages.push(new Page(columns));
+    }
+    const { orderIds, lengths, text } = dump.clientOrderIds;
+    let at = 0;
+    for (let i = 0; i < orderIds.length; i++) {
+      this.clientOrderIds.set(orderIds[i], text.slice(at, at + lengths[i]));
+      at += lengths[i];
+    }
+    this.pages.forEach((page, pageIndex) => {
+      if (page === undefined) return;
+      for (let slot = 0; slot < PAGE_SLOTS; slot++) {
+        if ((page.meta[slot] & PRESENT) !== 0) each(pageIndex * PAGE_SLOTS + slot, page.accountId[slot]);
+      }
+    });
   }
 
   /** A new record of the order, or undefined when it is not here. */

@@ -1,8 +1,8 @@
 // Every order and execution the exchange has acknowledged, as the API shows them: the history the core
 // does not keep (it holds open orders only). Built from released events, so it matches the core exactly.
 import { EventKind, type OrderType, type Side, type TimeInForce } from '../engine/index.ts';
-import { ExecutionLog } from './execution-log.ts';
-import { OrderColumns } from './order-columns.ts';
+import { type ExecutionColumnsDump, ExecutionLog } from './execution-log.ts';
+import { OrderColumns, type OrderColumnsDump } from './order-columns.ts';
 import type { Released } from '../sequencer/index.ts';
 
 export type OrderStatus = 'new' | 'partially_filled' | 'filled' | 'canceled';
@@ -52,7 +52,14 @@ export function isOpen(order: OrderRecord): boolean {
   return !order.canceled && order.filledQuantity < order.quantity;
 }
 
+/** The order history as columns (typed arrays: a snapshot stores them as bytes). */
 export interface OrdersDump {
+  columns: OrderColumnsDump;
+  executionColumns: ExecutionColumnsDump;
+}
+
+/** The history as records, as snapshots before the columns stored it: still read. */
+export interface OrdersRecordsDump {
   orders: OrderRecord[];
   executions: ExecutionRecord[];
 }
@@ -143,25 +150,42 @@ export class OrderStore {
     return this.executionLog.newestFirst(accountId, filter, limit);
   }
 
-  dump(): OrdersDump {
+  /** Every order, ascending id, as new records (tests and tools: one object per order). */
+  all(): OrderRecord[] {
     const ids: number[] = [];
-    for (const list of this.ordersByAccount.values()) ids.push(...list);
-    ids.sort((a, b) => a - b);
-    const executions = this.executionLog.all();
-    executions.sort((a, b) => a.executionId - b.executionId);
-    return { orders: ids.map((id) => this.get(id)!), executions };
+    for (const list of this.ordersByAccount.values()) for (const id of list) ids.push(id);
+    return ids.sort((a, b) => a - b).map((id) => this.get(id)!);
   }
 
-  restore(dump: OrdersDump): void {
-    // Both copy into their columns: the dump's objects are not kept.
-    for (const order of dump.orders) this.addOrder(order);
-    for (const execution of dump.executions) this.executionLog.add(execution);
+  /** Every execution, in the order they happened, as new records. */
+  allExecutions(): ExecutionRecord[] {
+    return this.executionLog.all();
+  }
+
+  /** Copies of the columns (the caller may hand them to another thread or a file). */
+  dump(): OrdersDump {
+    return { columns: this.columns.dump(), executionColumns: this.executionLog.dump() };
+  }
+
+  /** Loads a dump into this store, which must be new (recovery); the dump's columns are taken over, not copied. */
+  restore(dump: OrdersDump | OrdersRecordsDump): void {
+    if ('orders' in dump) {
+      for (const order of dump.orders) this.addOrder(order);
+      for (const execution of dump.executions) this.executionLog.add(execution);
+      return;
+    }
+    this.columns.load(dump.columns, (orderId, accountId) => this.listOf(accountId).push(orderId));
+    this.executionLog.load(dump.executionColumns);
+  }
+
+  private listOf(accountId: number): number[] {
+    let ids = this.ordersByAccount.get(accountId);
+    if (!ids) this.ordersByAccount.set(accountId, (ids = []));
+    return ids;
   }
 
   private addOrder(order: OrderRecord): void {
     this.columns.add(order);
-    let ids = this.ordersByAccount.get(order.accountId);
-    if (!ids) this.ordersByAccount.set(order.accountId, (ids = []));
-    ids.push(order.orderId);
+    this.listOf(order.accountId).push(order.orderId);
   }
 }

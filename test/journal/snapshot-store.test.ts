@@ -38,6 +38,19 @@ describe('snapshot store', () => {
     });
   });
 
+  it('writes a body given in parts as one body, with the CRC of the whole', async () => {
+    await withTempDir(async (dir) => {
+      const store = new SnapshotStore(dir, () => assert.fail('no warning expected'));
+      const whole = bodyFor(5, 10_000);
+      await store.write(5, [whole.subarray(0, 3), new Uint8Array(0), whole.subarray(3, 7_001), whole.subarray(7_001)]);
+      assert.ok(sameBytes((await store.latest())!.body, whole));
+      // The same file as a write of the whole body: the CRC continues across the parts.
+      const alone = join(dir, 'alone');
+      await new SnapshotStore(alone).write(5, whole);
+      assert.ok(sameBytes(await readFile(join(dir, snapName(5))), await readFile(join(alone, snapName(5)))));
+    });
+  });
+
   it('falls back to the previous snapshot when the newest is damaged, and says so', async () => {
     await withTempDir(async (dir) => {
       const warnings: string[] = [];

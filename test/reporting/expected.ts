@@ -137,7 +137,7 @@ export class Expected {
     return {
       accounts: this.accounts.size,
       symbols: symbolCount,
-      orders: this.orders.dump().orders.length,
+      orders: this.orders.all().length,
       order_events: this.orderEventRows,
       executions: this.executions.length,
       ledger_entries: this.ledgerRows,

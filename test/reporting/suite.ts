@@ -66,7 +66,7 @@ async function checkLedger(store: ReportingStore, engine: Engine): Promise<void>
 }
 
 async function checkOrders(store: ReportingStore, expected: Expected): Promise<void> {
-  const accounts = new Set(expected.orders.dump().orders.map((o) => o.accountId));
+  const accounts = new Set(expected.orders.all().map((o) => o.accountId));
   for (const accountId of accounts) {
     const want = expected.orders.list(accountId, () => true, 1_000_000).map((o) => {
       const events = expected.audit.get(o.orderId)!;
@@ -130,12 +130,12 @@ export function reportingSuite(name: string, makeBackend: (() => TestBackend) | 
         const accounts = await store.query<{ account_id: number; name: string; status: string }>('SELECT account_id, name, status FROM accounts ORDER BY account_id');
         assert.deepEqual(accounts.map((a) => [a.account_id, [a.name, a.status]]), [...expected.accounts].sort((a, b) => a[0] - b[0]));
         assert.equal(accounts[2].name, ODD_TEXT);
-        assert.ok(expected.orders.dump().orders.some((o) => o.clientOrderId.startsWith(ODD_TEXT.slice(0, 40))), 'odd client order ids in the flow');
+        assert.ok(expected.orders.all().some((o) => o.clientOrderId.startsWith(ODD_TEXT.slice(0, 40))), 'odd client order ids in the flow');
       });
 
       it('holds every order as the order view has it', async () => {
         await checkOrders(store, expected);
-        const some = expected.orders.dump().orders[7];
+        const some = expected.orders.all()[7];
         assert.deepEqual((await store.order(some.orderId))?.filledQuantity, some.filledQuantity);
         assert.equal(await store.order(999_999_999), null);
         const open = await store.orders({ accountId: some.accountId, status: 'open', limit: 1_000 });
