@@ -147,6 +147,30 @@ export class BinaryWriter {
     this.pos = start + written;
   }
 
+  /**
+   * Room for `n` more bytes, counted as written; returns where they start. The caller fills them at once
+   * through `target` and `targetView`, fetched after this call (growing replaces the buffer). For the generated
+   * encoders of codegen.ts, which check a run of fixed-size fields exactly as the methods above do and then
+   * write the run in one go.
+   */
+  reserve(n: number): number {
+    if (!Number.isInteger(n) || n < 0) throw new CodecError(`cannot reserve ${n} bytes`, this.pos);
+    this.ensure(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  /** The whole buffer (see reserve); valid until the next write. */
+  get target(): Uint8Array {
+    return this.u8s;
+  }
+
+  /** A DataView of the whole buffer (see reserve); valid until the next write. */
+  get targetView(): DataView {
+    return this.view;
+  }
+
   private ensure(extra: number): void {
     const needed = this.pos + extra;
     if (needed <= this.buffer.byteLength) return;
@@ -255,6 +279,23 @@ export class BinaryReader {
     }
     this.pos = start + length;
     return s;
+  }
+
+  /** The bytes given to the constructor, for generated decoders (codegen.ts) that bounds-check a run of fields once. */
+  get source(): Uint8Array {
+    return this.u8s;
+  }
+
+  /** A DataView of `source`, same offsets. */
+  get sourceView(): DataView {
+    return this.view;
+  }
+
+  /** Moves past `n` bytes the caller has read through `source`. */
+  skip(n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new CodecError(`cannot skip ${n} bytes`, this.pos);
+    this.need(n, 'skip');
+    this.pos += n;
   }
 
   private need(n: number, what: string): void {

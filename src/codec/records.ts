@@ -1,120 +1,53 @@
-// Encode and decode commands and events, driven by the layout tables of layout.ts.
+// Encode and decode commands and events, with code generated from the layout tables of layout.ts (codegen.ts).
 // A record is self-delimiting (u8 kind, then fixed-order fields), so records can sit back to back in one buffer.
 import type { Command, EngineEvent } from '../engine/index.ts';
 import { BinaryReader, BinaryWriter, CodecError } from './binary.ts';
+import { compileDecoder, compileEncoder } from './codegen.ts';
+import type { RecordDecoder, RecordEncoder } from './codegen.ts';
 import { commandLayouts, eventLayouts } from './layout.ts';
-import type { FieldType, RecordLayout } from './layout.ts';
+import type { RecordLayout } from './layout.ts';
 
-const U8 = 0;
-const BOOL = 1;
-const U32 = 2;
-const I64 = 3;
-const STR = 4;
-const TYPE_CODES: Readonly<Record<FieldType, number>> = { u8: U8, bool: BOOL, u32: U32, i64: I64, str: STR };
-
-/** A layout flattened into parallel arrays for the hot loops. */
-interface Compiled {
-  readonly kind: number;
-  readonly name: string;
-  readonly names: readonly string[];
-  readonly types: readonly number[];
+/** Generated code per kind (see codegen.ts), indexed by kind byte; undefined for kinds that do not exist. */
+interface Codecs {
+  readonly encoders: ReadonlyArray<RecordEncoder | undefined>;
+  readonly decoders: ReadonlyArray<RecordDecoder | undefined>;
 }
 
-/** Indexed by kind byte; undefined for kinds that do not exist. */
-function compile(layouts: readonly RecordLayout[]): ReadonlyArray<Compiled | undefined> {
-  const table = new Array<Compiled | undefined>(256).fill(undefined);
+function compile(layouts: readonly RecordLayout[], what: string): Codecs {
+  const encoders = new Array<RecordEncoder | undefined>(256).fill(undefined);
+  const decoders = new Array<RecordDecoder | undefined>(256).fill(undefined);
   for (const layout of layouts) {
-    table[layout.kind] = {
-      kind: layout.kind,
-      name: layout.name,
-      names: layout.fields.map((f) => f.name),
-      types: layout.fields.map((f) => TYPE_CODES[f.type]),
-    };
+    const field = (i: number): string => `${layout.name}.${layout.fields[i].name}`;
+    encoders[layout.kind] = compileEncoder(layout, (error, i) =>
+      error instanceof CodecError ? new CodecError(`cannot encode ${what} ${field(i)}: ${error.message}`) : error);
+    // Leave the reader at the start of the bad record (the generated code rewinds it): a journal reader can
+    // tell where the last good one ended.
+    decoders[layout.kind] = compileDecoder(layout, (error, i, start) =>
+      error instanceof CodecError ? new CodecError(`cannot decode ${what} ${field(i)} (record at offset ${start}): ${error.message}`, error.offset) : error);
   }
-  return table;
+  return { encoders, decoders };
 }
 
-const COMMANDS = compile(commandLayouts);
-const EVENTS = compile(eventLayouts);
+const COMMANDS = compile(commandLayouts, 'command');
+const EVENTS = compile(eventLayouts, 'event');
 
-function lookup(table: ReadonlyArray<Compiled | undefined>, kind: unknown): Compiled | undefined {
-  return typeof kind === 'number' && (kind & 0xff) === kind ? table[kind] : undefined;
+function encodeRecord(codecs: Codecs, what: string, record: Readonly<{ kind: unknown }>, w: BinaryWriter): void {
+  const kind = record.kind;
+  const encode = typeof kind === 'number' && (kind & 0xff) === kind ? codecs.encoders[kind] : undefined;
+  if (encode === undefined) throw new CodecError(`cannot encode ${what}: unknown kind ${String(kind)}`);
+  // Leaves no half-written record behind: the generated code truncates the writer to where it started.
+  encode(record, w);
 }
 
-function encodeRecord(table: ReadonlyArray<Compiled | undefined>, what: string, record: Readonly<Record<string, unknown>>, w: BinaryWriter): void {
-  const layout = lookup(table, record.kind);
-  if (layout === undefined) throw new CodecError(`cannot encode ${what}: unknown kind ${String(record.kind)}`);
-  const { names, types } = layout;
-  const start = w.length;
-  let i = 0;
-  try {
-    w.u8(layout.kind);
-    for (; i < names.length; i++) {
-      const v = record[names[i]];
-      switch (types[i]) {
-        case U8:
-          w.u8(v as number);
-          break;
-        case BOOL:
-          w.bool(v as boolean);
-          break;
-        case U32:
-          w.u32(v as number);
-          break;
-        case I64:
-          w.i64(v as number);
-          break;
-        default:
-          w.str(v as string);
-      }
-    }
-  } catch (error) {
-    // Leave no half-written record behind.
-    w.truncate(start);
-    if (error instanceof CodecError) throw new CodecError(`cannot encode ${what} ${layout.name}.${names[i]}: ${error.message}`);
-    throw error;
-  }
-}
-
-function decodeRecord(table: ReadonlyArray<Compiled | undefined>, what: string, r: BinaryReader): Record<string, unknown> {
+function decodeRecord(codecs: Codecs, what: string, r: BinaryReader): Record<string, unknown> {
   const start = r.offset;
   const kind = r.u8();
-  const layout = table[kind];
-  if (layout === undefined) {
+  const decode = codecs.decoders[kind];
+  if (decode === undefined) {
     r.offset = start;
     throw new CodecError(`unknown ${what} kind ${kind} at offset ${start}`, start);
   }
-  const { names, types } = layout;
-  const out: Record<string, unknown> = { kind };
-  let i = 0;
-  try {
-    for (; i < names.length; i++) {
-      switch (types[i]) {
-        case U8:
-          out[names[i]] = r.u8();
-          break;
-        case BOOL:
-          out[names[i]] = r.bool();
-          break;
-        case U32:
-          out[names[i]] = r.u32();
-          break;
-        case I64:
-          out[names[i]] = r.i64();
-          break;
-        default:
-          out[names[i]] = r.str();
-      }
-    }
-  } catch (error) {
-    // Leave the reader at the start of the bad record: a journal reader can tell where the last good one ended.
-    r.offset = start;
-    if (error instanceof CodecError) {
-      throw new CodecError(`cannot decode ${what} ${layout.name}.${names[i]} (record at offset ${start}): ${error.message}`, error.offset);
-    }
-    throw error;
-  }
-  return out;
+  return decode(r, start);
 }
 
 /**
@@ -122,7 +55,7 @@ function decodeRecord(table: ReadonlyArray<Compiled | undefined>, what: string, 
  * type cannot hold exactly (see layout.ts: e.g. a fractional quantity or an unsafe integer amount).
  */
 export function encodeCommand(cmd: Readonly<Command>, w: BinaryWriter): void {
-  encodeRecord(COMMANDS, 'command', cmd as unknown as Readonly<Record<string, unknown>>, w);
+  encodeRecord(COMMANDS, 'command', cmd, w);
 }
 
 /** Reads one command. Throws a CodecError on malformed input, leaving the reader at the start of the record. */
@@ -132,7 +65,7 @@ export function decodeCommand(r: BinaryReader): Command {
 
 /** Appends one event to `w`; same contract as encodeCommand. Events are often the core's reused objects: fine. */
 export function encodeEvent(e: Readonly<EngineEvent>, w: BinaryWriter): void {
-  encodeRecord(EVENTS, 'event', e as unknown as Readonly<Record<string, unknown>>, w);
+  encodeRecord(EVENTS, 'event', e, w);
 }
 
 /** Reads one event; same contract as decodeCommand. */

@@ -235,6 +235,24 @@ describe('codec: BinaryWriter and BinaryReader', () => {
     assert.equal(w.length, 0, 'nothing written by refused values');
   });
 
+  it('reserve and skip: raw access for generated code, refusing bad counts', () => {
+    const w = new BinaryWriter(1);
+    w.u8(7);
+    const at = w.reserve(4);
+    assert.equal(at, 1);
+    w.targetView.setUint32(at, 0xdeadbeef, true);
+    w.target[w.reserve(1)] = 9;
+    assert.equal(hex(w.bytes()), '07efbeadde09');
+    for (const n of [-1, 0.5, NaN]) assert.throws(() => w.reserve(n), CodecError);
+    assert.equal(w.length, 6);
+    const r = new BinaryReader(w.bytes().subarray(1));
+    assert.equal(r.sourceView.getUint32(r.offset, true), 0xdeadbeef);
+    r.skip(4);
+    assert.equal(r.source[r.offset], 9);
+    for (const n of [-1, 0.5, NaN, 2]) assert.throws(() => r.skip(n), CodecError);
+    assert.equal(r.offset, 4);
+  });
+
   it('reads from a subarray at a non-zero byte offset and from shared memory', () => {
     const w = new BinaryWriter();
     w.i64(-42);
