@@ -12,13 +12,14 @@
 //      --step-seconds recorded) with the flow of flow.ts over the transport's driver (driver-*.ts). Latency
 //      runs from each request's intended send time to its first answer (durable: the exchange answers
 //      only after fsync). The ladder stops after a step with p99 over 50 ms or under 90% answered.
-//   3. Stops the exchange, and runs the same generator, flow and ladder rules against the transport's echo
-//      server (echo-binary.ts, echo-ws.ts, bench/http/echo-server.ts): this machine's ceiling for the
-//      transport with this client.
+//   3. Stops the exchange, and runs the same generator, flow and ladder against the transport's echo server
+//      (echo-binary.ts, echo-ws.ts, bench/http/echo-server.ts): this machine's ceiling for the transport with
+//      this client. The echo's ladder stops only when a step is answered under 90%: a ceiling is a
+//      throughput, and one noisy p99 must not end it early (it once stopped HTTP's at 5,000/s).
 //   4. sustained = the highest step answered at >= 95% of its target with p99 within the transport's bound
 //      (binary 2 ms, ws and http 10 ms); else the highest answered at 95% (said so above the final lines).
 //      ceiling_ratio = its successes/s over the echo server's ceiling: the highest echo step answered at
-//      >= 95% of its target (the echo's throughput, whatever its p99 below the ladder's 50 ms stop).
+//      >= 95% of its target (the echo's throughput, whatever its p99).
 // Then writes bench/results/e2e-<time>.json (everything, with the per-second time series) and .html
 // (the plots), and ends with one line per transport:
 //   bench:e2e transport=<t> orders_per_s=<> p50_ms=<> p99_ms=<> p999_ms=<> ceiling_ratio=<> durable=yes
@@ -143,7 +144,7 @@ async function runTransport(plan: TransportPlan): Promise<TransportReport> {
     const loads = await Loads.start(config, plan, setup.target, accounts, symbols, progress);
     try {
       const onRow = tableStart(tables, `${name} order entry into the exchange (fsync on):`);
-      rows = await ladder(config, loads, { label: `${name} exchange`, pid: exchange.child.pid, metricsUrl: exchange.url }, plan.rates, progress, onRow);
+      rows = await ladder(config, loads, { label: `${name} exchange`, pid: exchange.child.pid, metricsUrl: exchange.url }, plan.rates, progress, onRow, config.stopP99Ms);
     } finally {
       await loads.exit();
     }
@@ -165,8 +166,8 @@ async function runTransport(plan: TransportPlan): Promise<TransportReport> {
       const target: Target = { host: url.hostname, ports: [Number(url.port)], wsUrl: echo.url, httpUrl: echo.url };
       const loads = await Loads.start(config, plan, target, accounts!, symbols!, progress);
       try {
-        const onRow = tableStart(tables, `${name} ceiling: the echo server (${ECHO_SCRIPTS[name]}), same generator, flow and ladder rules:`);
-        echoRows = await ladder(config, loads, { label: `${name} echo`, pid: echo.child.pid, metricsUrl: null }, plan.echoRates, progress, onRow);
+        const onRow = tableStart(tables, `${name} ceiling: the echo server (${ECHO_SCRIPTS[name]}), same generator and flow, the ladder stops only under 90% answered:`);
+        echoRows = await ladder(config, loads, { label: `${name} echo`, pid: echo.child.pid, metricsUrl: null }, plan.echoRates, progress, onRow, null);
       } finally {
         await loads.exit();
       }

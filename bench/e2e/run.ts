@@ -149,11 +149,11 @@ export interface LadderServer {
 }
 
 /**
- * Runs the ladder: a warm-up, then each rate in turn until a step with p99 over config.stopP99Ms or fewer
- * than 90% of its target answered. `onRow` sees each step as it ends.
+ * Runs the ladder: a warm-up, then each rate in turn until a step with p99 over `stopP99Ms` (null: no p99
+ * stop) or fewer than 90% of its target answered. `onRow` sees each step as it ends.
  */
 export async function ladder(
-  config: Config, loads: Loads, server: LadderServer, rates: number[], progress: Progress, onRow: (row: Row) => void,
+  config: Config, loads: Loads, server: LadderServer, rates: number[], progress: Progress, onRow: (row: Row) => void, stopP99Ms: number | null,
 ): Promise<Row[]> {
   progress.stepStarted(server.label, 'warm-up', rates[0]);
   await loads.step(rates[0], config.warmupMs, 200, config.drainMs);
@@ -184,8 +184,9 @@ export async function ladder(
     }
     rows.push(row);
     onRow(row);
-    if (row.corrected.p99 > config.stopP99Ms || row.answeredPerSec < 0.9 * rate) {
-      progress.log(`  (ladder stops: ${row.corrected.p99 > config.stopP99Ms ? `p99 over ${config.stopP99Ms} ms` : 'answered under 90% of target'})`);
+    const p99TooHigh = stopP99Ms !== null && row.corrected.p99 > stopP99Ms;
+    if (p99TooHigh || row.answeredPerSec < 0.9 * rate) {
+      progress.log(`  (ladder stops: ${p99TooHigh ? `p99 over ${stopP99Ms} ms` : 'answered under 90% of target'})`);
       break;
     }
   }
