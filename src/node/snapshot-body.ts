@@ -9,6 +9,9 @@
 // A body that starts with '{' is the older all-JSON format, still read.
 
 const MAGIC = new TextEncoder().encode('EXSB2\n\0\0');
+// Typed arrays are stored as the host lays them out; the format says little-endian, so refuse to run elsewhere
+// rather than write files another machine would misread.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const ALIGN = 8;
 const TYPED = '$typed';
 
@@ -37,6 +40,7 @@ function typedName(value: unknown): TypedName | null {
  * them, and must not change them until the write is done).
  */
 export function encodeSnapshotBody(value: unknown): Uint8Array[] {
+  if (!LITTLE_ENDIAN) throw new Error('snapshot body: typed arrays are written as the host lays them out, and this host is big-endian');
   const arrays: Uint8Array[] = [];
   let arrayBytes = 0;
   const json = JSON.stringify(value, (_key, v: unknown) => {
@@ -63,6 +67,7 @@ export function encodeSnapshotBody(value: unknown): Uint8Array[] {
 /** Reads a body written by encodeSnapshotBody (or the older all-JSON one). Typed arrays are copies. */
 export function decodeSnapshotBody(body: Uint8Array): unknown {
   if (body.length > 0 && body[0] === 0x7b) return JSON.parse(new TextDecoder().decode(body));
+  if (!LITTLE_ENDIAN) throw new Error('snapshot body: typed arrays are read as the host lays them out, and this host is big-endian');
   if (body.length < MAGIC.length + 4 || MAGIC.some((byte, i) => body[i] !== byte)) throw new Error('snapshot body: unknown format');
   const jsonLength = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(MAGIC.length, true);
   const jsonEnd = MAGIC.length + 4 + jsonLength;
