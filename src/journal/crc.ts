@@ -27,6 +27,12 @@ export function crc32Fallback(data: Uint8Array, previous = 0): number {
 // Looked up through the namespace so this module still loads where the export is missing.
 const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
-/** CRC-32 of `data`, continuing from `previous` (the CRC of the bytes before it) when given. */
-export const crc32: Crc32 = typeof nativeCrc32 === 'function' ? (data, previous = 0) => nativeCrc32(data, previous) : crc32Fallback;
+/**
+ * CRC-32 of `data`, continuing from `previous` (the CRC of the bytes before it) when given. No bytes leave
+ * the CRC as it was: zlib.crc32 returns 0 for an array over an empty ArrayBuffer (zlib's crc32(crc, NULL, 0)
+ * is its "start over" call), which once zeroed a snapshot's CRC after an empty column.
+ */
+export const crc32: Crc32 = typeof nativeCrc32 === 'function'
+  ? (data, previous = 0) => (data.byteLength === 0 ? previous >>> 0 : nativeCrc32(data, previous))
+  : crc32Fallback;
 export const CRC32_IS_NATIVE = typeof nativeCrc32 === 'function';

@@ -791,4 +791,13 @@ describe('journal CRC', () => {
     assert.equal(crc32Fallback(random), nodeCrc32(random));
     assert.equal(crc32Fallback(random.subarray(500), crc32Fallback(random.subarray(0, 500))), nodeCrc32(random));
   });
+
+  it('leaves a running CRC as it was for no bytes, even an array over an empty ArrayBuffer (zlib returns 0 for that)', () => {
+    const running = crc32(Buffer.from('123456789'));
+    for (const empty of [new Uint8Array(0), new Uint8Array(new ArrayBuffer(0)), Buffer.alloc(0), new Uint8Array(8).subarray(4, 4)]) {
+      assert.equal(crc32(empty, running), running);
+      assert.equal(crc32Fallback(empty, running), running);
+    }
+    assert.equal(crc32(new Uint8Array(0)), 0);
+  });
 });
