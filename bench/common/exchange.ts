@@ -42,7 +42,7 @@ export async function startExchange(o: ExchangeOptions): Promise<Exchange> {
   const adminToken = randomBytes(24).toString('hex');
   const limit = '10000000';
   const server = await startChild('src/cli/main.ts', {
-    PORT: '0', HOST: '127.0.0.1', EXCHANGE_DATA_DIR: dataDir, EXCHANGE_ADMIN_TOKEN: adminToken, EXCHANGE_FSYNC: '1',
+    PORT: '0', EXCHANGE_ORDER_ENTRY_PORT: '0', HOST: '127.0.0.1', EXCHANGE_DATA_DIR: dataDir, EXCHANGE_ADMIN_TOKEN: adminToken, EXCHANGE_FSYNC: '1',
     EXCHANGE_RATE_PER_KEY: limit, EXCHANGE_BURST_PER_KEY: limit, EXCHANGE_RATE_PER_IP: limit, EXCHANGE_BURST_PER_IP: limit,
     ...o.env,
   }, [SERVER_NODE_FLAGS, ...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])], ['start'], /exchange listening on (http:\/\/[^\s]+)/, o.watch);

@@ -83,6 +83,9 @@ export function serverEnv(dataDir: string, extra: Record<string, string> = {}): 
   return {
     ...baseEnv(),
     PORT: '0',
+    // A free port for binary order entry too: the default 8081 may be taken (by another test run, or a
+    // server a developer left running), which made every crash test fail at start.
+    EXCHANGE_ORDER_ENTRY_PORT: '0',
     HOST: '127.0.0.1',
     EXCHANGE_DATA_DIR: dataDir,
     EXCHANGE_ADMIN_TOKEN: ADMIN_TOKEN,

@@ -512,7 +512,7 @@ describe('UNAVAILABLE when the node is not ready (server in this process)', () =
     dataDir = await mkdtemp(join(tmpdir(), 'exchange-ws-orders-'));
     const { loadConfig } = await import('../../src/cli/config.ts');
     const { startServer: startInProcess } = await import('../../src/cli/server.ts');
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', EXCHANGE_DATA_DIR: dataDir, EXCHANGE_ADMIN_TOKEN: ADMIN_TOKEN, EXCHANGE_FSYNC: '0' });
+    const config = loadConfig({ PORT: '0', EXCHANGE_ORDER_ENTRY_PORT: '0', HOST: '127.0.0.1', EXCHANGE_DATA_DIR: dataDir, EXCHANGE_ADMIN_TOKEN: ADMIN_TOKEN, EXCHANGE_FSYNC: '0' });
     running = await startInProcess(config, () => {});
   });
   after(async () => {
