@@ -69,13 +69,14 @@ export class OrderColumns {
   /** Only the orders that had one (most have none). */
   private readonly clientOrderIds = new Map<number, string>();
 
-  private pageOf(orderId: number): Page | undefined {
-    return this.pages[Math.floor(orderId / PAGE_SLOTS)];
+  /** The page holding the order, or undefined when the order is not here (one lookup for has-then-use). */
+  private pageWith(orderId: number): Page | undefined {
+    const page = this.pages[Math.floor(orderId / PAGE_SLOTS)];
+    return page !== undefined && (page.meta[orderId & SLOT_MASK] & PRESENT) !== 0 ? page : undefined;
   }
 
   has(orderId: number): boolean {
-    const page = this.pageOf(orderId);
-    return page !== undefined && (page.meta[orderId & SLOT_MASK] & PRESENT) !== 0;
+    return this.pageWith(orderId) !== undefined;
   }
 
   add(order: OrderRecord): void {
@@ -100,28 +101,30 @@ export class OrderColumns {
 
   /** Adds a fill to the order's filled quantity and notional. */
   fill(orderId: number, quantity: number, notionalCents: number): void {
-    if (!this.has(orderId)) return;
-    const page = this.pageOf(orderId)!;
+    const page = this.pageWith(orderId);
+    if (page === undefined) return;
     const slot = orderId & SLOT_MASK;
     page.filledQuantity[slot] += quantity;
     page.filledNotionalCents[slot] += notionalCents;
   }
 
   cancel(orderId: number): void {
-    if (this.has(orderId)) this.pageOf(orderId)!.meta[orderId & SLOT_MASK] |= CANCELED;
+    const page = this.pageWith(orderId);
+    if (page !== undefined) page.meta[orderId & SLOT_MASK] |= CANCELED;
   }
 
   /** A replace: the new price and (total) quantity. */
   replace(orderId: number, priceCents: number, quantity: number): void {
-    if (!this.has(orderId)) return;
-    const page = this.pageOf(orderId)!;
+    const page = this.pageWith(orderId);
+    if (page === undefined) return;
     page.priceCents[orderId & SLOT_MASK] = priceCents;
     page.quantity[orderId & SLOT_MASK] = quantity;
   }
 
   /** The order's type (0 when it is not here). */
   orderTypeOf(orderId: number): OrderType {
-    return (this.has(orderId) && (this.pageOf(orderId)!.meta[orderId & SLOT_MASK] & MARKET) !== 0 ? 1 : 0) as OrderType;
+    const page = this.pageWith(orderId);
+    return (page !== undefined && (page.meta[orderId & SLOT_MASK] & MARKET) !== 0 ? 1 : 0) as OrderType;
   }
 
   /** Copies of every column, for a snapshot: a few memory copies however many orders there are. */
@@ -173,8 +176,8 @@ export class OrderColumns {
 
   /** A new record of the order, or undefined when it is not here. */
   get(orderId: number): OrderRecord | undefined {
-    if (!this.has(orderId)) return undefined;
-    const page = this.pageOf(orderId)!;
+    const page = this.pageWith(orderId);
+    if (page === undefined) return undefined;
     const slot = orderId & SLOT_MASK;
     const meta = page.meta[slot];
     return {
