@@ -13,7 +13,7 @@ import { decodeCommandFromBytes } from '../../src/codec/index.ts';
 import { Engine, type EngineConfig, EventKind, type ExecutionEvent } from '../../src/engine/index.ts';
 import { readJournal } from '../../src/journal/index.ts';
 import { ReportingConsumer, type ReportingStore } from '../../src/reporting/index.ts';
-import { CommandEventSink, type Released, Sequencer } from '../../src/sequencer/index.ts';
+import { CommandEventSink, copyReleased, type Released, Sequencer } from '../../src/sequencer/index.ts';
 import { ProgressBar } from '../../src/cli/progress.ts';
 
 /** Rows the store must hold after the replay, derived from the events alone. */
@@ -55,7 +55,7 @@ export async function loadJournal(dir: string): Promise<LoadedJournal> {
 function replayer(config: EngineConfig): { engine: Engine; sequencer: Sequencer } {
   const sink = new CommandEventSink();
   const engine = new Engine(config, sink);
-  const sequencer = new Sequencer(engine, sink, { append: () => {}, onDurable: () => {} }, () => new Uint8Array(0), { nowMs: () => 0 });
+  const sequencer = new Sequencer(engine, sink, { append: () => {}, onDurable: () => {} }, { encode: () => {}, bytes: new Uint8Array(0), length: 0 }, { nowMs: () => 0 });
   return { engine, sequencer };
 }
 
@@ -210,7 +210,7 @@ class PipelinedFeed implements Feed {
   }
 
   onRelease(released: Released): void {
-    this.queue.push(released);
+    this.queue.push(copyReleased(released)); // kept past the call: the sequencer reuses what it lends
     this.enqueuedThrough = released.command.sequence;
     this.pump();
   }

@@ -4,7 +4,7 @@ import type { Command, EngineEvent } from '../engine/index.ts';
 import { BinaryReader, BinaryWriter, CodecError } from './binary.ts';
 import { compileDecoder, compileEncoder } from './codegen.ts';
 import type { RecordDecoder, RecordEncoder } from './codegen.ts';
-import { commandLayouts, eventLayouts } from './layout.ts';
+import { COMMAND_HEADER, commandLayouts, eventLayouts } from './layout.ts';
 import type { RecordLayout } from './layout.ts';
 
 /** Generated code per kind (see codegen.ts), indexed by kind byte; undefined for kinds that do not exist. */
@@ -81,6 +81,27 @@ export function encodeCommandToBytes(cmd: Readonly<Command>): Uint8Array {
 }
 
 /**
+ * Encodes commands into one buffer it reuses: after encode(command), the command's bytes are the first
+ * `length` of `bytes` (both valid until the next encode). Nothing is allocated per command, not even a view.
+ */
+export class ScratchCommandEncoder {
+  private readonly writer = new BinaryWriter(256);
+
+  encode(cmd: Readonly<Command>): void {
+    this.writer.reset();
+    encodeCommand(cmd, this.writer);
+  }
+
+  get bytes(): Uint8Array {
+    return this.writer.target;
+  }
+
+  get length(): number {
+    return this.writer.length;
+  }
+}
+
+/**
  * One command into a buffer shared by every call: the bytes are valid until the next encode of this module,
  * for a caller that copies them at once (the journal does): no allocation per command.
  */
@@ -115,4 +136,26 @@ export function decodeEventFromBytes(bytes: Uint8Array): EngineEvent {
   const e = decodeEvent(r);
   expectEnd(r, 'event');
   return e;
+}
+
+type CommandCopier = (to: Command, from: Readonly<Command>) => void;
+
+/** Per kind: a straight-line copy of `kind` and the body fields (what the journal records besides the header). */
+const commandCopiers: CommandCopier[] = [];
+for (const layout of commandLayouts) {
+  const body = layout.fields.filter((field) => !(field.name in COMMAND_HEADER));
+  commandCopiers[layout.kind] = new Function('to', 'from', ['to.kind = from.kind;', ...body.map((field) => `to.${field.name} = from.${field.name};`)].join('\n')) as CommandCopier;
+}
+
+/**
+ * A copy of a command's kind and body fields (every field the journal records but the header the sequencer
+ * stamps), into `to` when given (a command of the same kind to reuse: no allocation), else into a new object
+ * whose header fields start as numbers of the right kind (timestampMs a double, stored in place).
+ */
+export function copyCommandBody(from: Readonly<Command>, to?: Command): Command {
+  const copier = typeof from.kind === 'number' ? commandCopiers[from.kind] : undefined;
+  if (copier === undefined) throw new CodecError(`cannot copy a command of unknown kind ${String(from.kind)}`);
+  const target = to ?? ({ kind: from.kind, sequence: 0, timestampMs: 0.5 } as Command);
+  copier(target, from);
+  return target;
 }

@@ -36,3 +36,17 @@ export const crc32: Crc32 = typeof nativeCrc32 === 'function'
   ? (data, previous = 0) => (data.byteLength === 0 ? previous >>> 0 : nativeCrc32(data, previous))
   : crc32Fallback;
 export const CRC32_IS_NATIVE = typeof nativeCrc32 === 'function';
+
+/** Above this many bytes crc32Of hands a view of the range to crc32 (native); below, a table loop costs less than the view. */
+const RANGE_LOOP_MAX_BYTES = 512;
+
+/**
+ * CRC-32 of data[start, end), continuing from `previous`. Small ranges (a journal record's few dozen bytes)
+ * take the table loop, which needs no subarray view: that view was an allocation per journaled command.
+ */
+export function crc32Of(data: Uint8Array, start: number, end: number, previous = 0): number {
+  if (end - start > RANGE_LOOP_MAX_BYTES) return crc32(data.subarray(start, end), previous);
+  let c = (previous ^ 0xffffffff) >>> 0;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

@@ -57,17 +57,19 @@ export class GroupCommit {
     return this.durable;
   }
 
-  append(sequence: number, payload: Uint8Array): void {
+  /** Appends the first `payloadBytes` of `payload` (all of it by default) as the record of `sequence`. */
+  append(sequence: number, payload: Uint8Array, payloadBytes = payload.byteLength): void {
     if (this.failure) throw this.failure;
     if (sequence !== this.lastAppended + 1) {
       throw new RangeError(`journal append out of order: sequence ${sequence}, expected ${this.lastAppended + 1}`);
     }
-    if (payload.byteLength > MAX_PAYLOAD_BYTES) {
-      throw new RangeError(`journal record ${sequence} has ${payload.byteLength} payload bytes, more than the maximum ${MAX_PAYLOAD_BYTES}`);
+    if (payloadBytes > MAX_PAYLOAD_BYTES) {
+      throw new RangeError(`journal record ${sequence} has ${payloadBytes} payload bytes, more than the maximum ${MAX_PAYLOAD_BYTES}`);
     }
-    const needed = this.pendingBytes + recordBytes(payload.byteLength);
+    if (payloadBytes > payload.byteLength) throw new RangeError(`journal record ${sequence}: ${payloadBytes} payload bytes asked of ${payload.byteLength}`);
+    const needed = this.pendingBytes + recordBytes(payloadBytes);
     if (needed > this.pending.length) this.grow(needed);
-    this.pendingBytes = writeRecord(this.pending, this.pendingBytes, sequence, payload);
+    this.pendingBytes = writeRecord(this.pending, this.pendingBytes, sequence, payload, payloadBytes);
     this.pendingRecords++;
     this.lastAppended = sequence;
     if (!this.inFlight && !this.scheduled) {

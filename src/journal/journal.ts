@@ -111,11 +111,12 @@ export class Journal {
     return count;
   }
 
-  /** Appends a record (the payload is copied); sequence must be lastAppendedSequence + 1. Durability is reported
-   *  through onDurable, after the batch holding the record has been fdatasynced. */
-  append(sequence: number, payload: Uint8Array): void {
+  /** Appends a record of the first `payloadBytes` of `payload` (all of it by default; copied); sequence must be
+   *  lastAppendedSequence + 1. Durability is reported through onDurable, after the batch holding the record has
+   *  been fdatasynced. */
+  append(sequence: number, payload: Uint8Array, payloadBytes = payload.byteLength): void {
     if (this.closed) throw new Error('journal is closed');
-    this.commit.append(sequence, payload);
+    this.commit.append(sequence, payload, payloadBytes);
   }
 
   /** Resolves when everything appended so far is durable. */

@@ -4,7 +4,7 @@
 //   [u32 LE payload length][u32 LE CRC-32 of (8 sequence bytes + payload)][u64 LE sequence][payload]
 // The sequence bytes sit right before the payload, so one CRC covers both and a record copied to the wrong
 // place (or a sequence rewritten) fails the check.
-import { crc32 } from './crc.ts';
+import { crc32, crc32Of } from './crc.ts';
 
 export const RECORD_HEADER_BYTES = 16;
 export const SEGMENT_SUFFIX = '.seg';
@@ -15,9 +15,6 @@ const SEQUENCE_DIGITS = 20;
 const TWO_POW_32 = 4_294_967_296;
 /** Sequences are JS numbers, so they must stay below 2^53; the high word of the u64 is at most this. */
 const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
-
-// Scratch for the 8 sequence bytes fed to the CRC, so encoding a record allocates nothing.
-const sequenceScratch = Buffer.alloc(8);
 
 /** `<firstSequence padded to 20 digits>.seg`: lexical order equals numeric order. */
 export function segmentFileName(firstSequence: number): string {
@@ -37,19 +34,23 @@ export function recordBytes(payloadBytes: number): number {
   return RECORD_HEADER_BYTES + payloadBytes;
 }
 
-/** Writes one record at `offset` of `target` (which must have room) and returns the offset after it. */
-export function writeRecord(target: Buffer, offset: number, sequence: number, payload: Uint8Array): number {
+/**
+ * Writes one record at `offset` of `target` (which must have room) and returns the offset after it. The
+ * payload is the first `payloadBytes` of `payload` (all of it by default): the sequencer encodes every
+ * command into one reused buffer, and taking a length instead of a view of it allocates nothing.
+ */
+export function writeRecord(target: Buffer, offset: number, sequence: number, payload: Uint8Array, payloadBytes = payload.byteLength): number {
   const low = sequence >>> 0; // ToUint32 is sequence mod 2^32, exact for every safe integer
   const high = Math.floor(sequence / TWO_POW_32);
-  sequenceScratch.writeUInt32LE(low, 0);
-  sequenceScratch.writeUInt32LE(high, 4);
-  const crc = crc32(payload, crc32(sequenceScratch));
-  target.writeUInt32LE(payload.byteLength, offset);
-  target.writeUInt32LE(crc, offset + 4);
+  target.writeUInt32LE(payloadBytes, offset);
   target.writeUInt32LE(low, offset + 8);
   target.writeUInt32LE(high, offset + 12);
-  target.set(payload, offset + RECORD_HEADER_BYTES);
-  return offset + RECORD_HEADER_BYTES + payload.byteLength;
+  const payloadAt = offset + RECORD_HEADER_BYTES;
+  if (payloadBytes > 256) target.set(payload.subarray(0, payloadBytes), payloadAt);
+  else for (let i = 0; i < payloadBytes; i++) target[payloadAt + i] = payload[i];
+  // The CRC covers the sequence bytes and the payload, which now sit side by side in the target.
+  target.writeUInt32LE(crc32Of(target, offset + 8, payloadAt + payloadBytes), offset + 4);
+  return payloadAt + payloadBytes;
 }
 
 /** One encoded record in a fresh buffer (tools and tests; the writer encodes in place). */

@@ -1,6 +1,6 @@
 // One exchange node: the engine, the sequencer in front of it, the journal and snapshots behind it, and
 // the read models fed by released commands. Recovery = newest valid snapshot + the journal after it.
-import { decodeCommandFromBytes, encodeCommandToScratch } from '../codec/index.ts';
+import { decodeCommandFromBytes, ScratchCommandEncoder } from '../codec/index.ts';
 import { CommandKind, Engine, type EngineConfig, EventKind, stateHash, type StateDump, SymbolStatus } from '../engine/index.ts';
 import { Journal, SnapshotStore } from '../journal/index.ts';
 import { type Clock, CommandEventSink, type Released, Sequencer, type UnstampedCommand } from '../sequencer/index.ts';
@@ -96,7 +96,7 @@ export class ExchangeNode {
     } else {
       this.engine = new Engine(engineConfig, sink);
     }
-    this.sequencer = new Sequencer(this.engine, sink, this.journal, encodeCommandToScratch, this.options.clock);
+    this.sequencer = new Sequencer(this.engine, sink, this.journal, new ScratchCommandEncoder(), this.options.clock);
     this.sequencer.onRelease((released) => this.applyToViews(released));
     for (const consumer of this.options.consumers ?? []) this.sequencer.onRelease(consumer.onRelease);
     const replayed = await this.journal.replay(fromSequence, (record) => this.sequencer.replay(decodeCommandFromBytes(record.payload)));
@@ -114,7 +114,10 @@ export class ExchangeNode {
     this.market.apply(released);
   }
 
-  /** Adds a listener for every released command (after the read models have seen it). */
+  /**
+   * Adds a listener for every released command (after the read models have seen it). What it is given is
+   * reused for later commands once it returns: a listener that keeps any of it keeps copyReleased(released).
+   */
   onRelease(listener: (released: Released) => void): void {
     this.sequencer.onRelease(listener);
   }
@@ -128,7 +131,8 @@ export class ExchangeNode {
 
   /**
    * Sequences, applies and journals a command now and returns its sequence; its events reach the release
-   * listeners once durable. Only when acceptingNow (a snapshot's pause is not in progress).
+   * listeners once durable. Only when acceptingNow (a snapshot's pause is not in progress). The command is
+   * copied: the caller may reuse its object for the next one.
    */
   submitNow(command: UnstampedCommand): number {
     const sequence = this.sequencer.submitNoWait(command);

@@ -4,7 +4,7 @@
 // store lags (a metric), but the engine never waits for it. With a store behind a worker thread the queue
 // is encoded as commands are released (bytes outside the JS heap), so a backlog adds no work for the
 // engine thread's garbage collector.
-import type { Released } from '../sequencer/index.ts';
+import { copyReleased, type Released } from '../sequencer/index.ts';
 import { ReleasedBatchWriter } from './released-batch.ts';
 import { type EncodedBatch, SpillQueue } from './spill-queue.ts';
 
@@ -112,7 +112,7 @@ export class ReportingConsumer {
   readonly onRelease = (released: Released): void => {
     if (this.stopped || released.command.sequence <= this.enqueuedThrough) return;
     if (this.encoder) this.encoder.add(released);
-    else this.openItems.push(released);
+    else this.openItems.push(copyReleased(released)); // kept past the call: the sequencer reuses what it lends
     this.openCount++;
     this.openLastSequence = released.command.sequence;
     this.enqueuedThrough = released.command.sequence;

@@ -4,7 +4,7 @@
 // command (the journal's codec), u16 event count and the events, u16 balance count and four i64 each.
 import { BinaryReader, BinaryWriter, decodeCommand, decodeEvent, encodeCommand, encodeEvent } from '../codec/index.ts';
 import type { EngineEvent } from '../engine/index.ts';
-import type { BalanceAfter, Released } from '../sequencer/index.ts';
+import { BALANCE_FIELDS, type Released } from '../sequencer/index.ts';
 
 /**
  * Builds one batch a command at a time (encoding at release, so a backlog waiting for the store is bytes
@@ -19,14 +19,11 @@ export class ReleasedBatchWriter {
     const writer = this.writer;
     encodeCommand(released.command, writer);
     writer.u16(released.events.length);
-    for (const event of released.events) encodeEvent(event, writer);
-    writer.u16(released.balances.length);
-    for (const [accountId, asset, available, held] of released.balances) {
-      writer.i64(accountId);
-      writer.i64(asset);
-      writer.i64(available);
-      writer.i64(held);
-    }
+    const events = released.events;
+    for (let i = 0; i < events.length; i++) encodeEvent(events[i], writer);
+    const balances = released.balances;
+    writer.u16(released.balanceCount);
+    for (let i = 0; i < released.balanceCount * BALANCE_FIELDS; i++) writer.i64(balances[i]);
     this.count++;
     this.lastSequence = released.command.sequence;
   }
@@ -54,9 +51,10 @@ export function decodeReleasedBatch(buffer: ArrayBuffer): Released[] {
     const command = decodeCommand(reader);
     const events: EngineEvent[] = new Array(reader.u16());
     for (let e = 0; e < events.length; e++) events[e] = decodeEvent(reader);
-    const balances: BalanceAfter[] = new Array(reader.u16());
-    for (let b = 0; b < balances.length; b++) balances[b] = [reader.i64(), reader.i64(), reader.i64(), reader.i64()];
-    batch.push({ command, events, balances });
+    const balanceCount = reader.u16();
+    const balances = new Float64Array(balanceCount * BALANCE_FIELDS);
+    for (let i = 0; i < balances.length; i++) balances[i] = reader.i64();
+    batch.push({ command, events, balances, balanceCount });
   }
   return batch;
 }

@@ -1,4 +1,7 @@
-export { Sequencer, CommandEventSink } from './sequencer.ts';
-export type { UnstampedCommand, Released, ReleaseListener, CommandLog, BalanceAfter } from './sequencer.ts';
+export { Sequencer } from './sequencer.ts';
+export { CommandEventSink } from './event-copies.ts';
+export type { UnstampedCommand, ReleaseListener, CommandLog, CommandEncoder } from './sequencer.ts';
+export { BALANCE_FIELDS, copyReleased, emptyReleased } from './released.ts';
+export type { Released } from './released.ts';
 export { systemClock, ManualClock } from './clock.ts';
 export type { Clock } from './clock.ts';

@@ -2,56 +2,50 @@
 // the engine at once (so matching runs ahead of the disk), appends it to the journal, and holds the
 // command's events back until the journal says its batch is durable. Then it releases them, in order,
 // to every listener and to whoever submitted the command.
-import { CASH_ASSET, type Command, type Engine, type EngineEvent, EventKind, type EventSink } from '../engine/index.ts';
+//
+// A command nobody awaits (submitNoWait, the binary gateways' path) is held in a Released whose object,
+// event copies and balances array are reused for a later command once its listeners have returned, so
+// that the path from request to answer allocates nothing per command there. Listeners that keep what they
+// are given keep a copy (copyReleased); what submit() resolves with is never reused.
+import { copyCommandBody } from '../codec/index.ts';
+import { CASH_ASSET, type Command, type Engine, EventKind } from '../engine/index.ts';
+import type { Clock } from './clock.ts';
+import type { CommandEventSink } from './event-copies.ts';
+import { InFlightQueue } from './in-flight.ts';
+import { BALANCE_FIELDS, emptyReleased, type Released } from './released.ts';
 
 const FEE_ACCOUNT_ID = 0;
-import type { Clock } from './clock.ts';
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 /** A command as a gateway builds it: the sequencer adds sequence and timestamp. */
 export type UnstampedCommand = DistributiveOmit<Command, 'sequence' | 'timestampMs'>;
 
-export interface Released {
-  command: Command;
-  events: EngineEvent[];
-  /**
-   * Balances the command left behind for every (account, asset) its events touched, captured right after
-   * it was applied: read models take wallets from here so they never show a state that is not durable.
-   */
-  balances: BalanceAfter[];
-}
-
-/** [accountId, asset, available, held] */
-export type BalanceAfter = [number, number, number, number];
-
 export type ReleaseListener = (released: Released) => void;
 
 /** What the sequencer needs of a journal (the file journal, or a replicated log later). */
 export interface CommandLog {
-  /** Copies the payload before returning (the sequencer encodes every command into the same buffer). */
-  append(sequence: number, payload: Uint8Array): void;
+  /** The payload is the first `payloadBytes` of `payload`; copied before returning (the sequencer encodes every
+   *  command into the same buffer). */
+  append(sequence: number, payload: Uint8Array, payloadBytes: number): void;
   onDurable: (durableSequence: number) => void;
 }
 
-interface InFlight {
-  released: Released;
-  resolve: (released: Released) => void;
-}
-
-/** Collects the events of the command being applied; the engine reuses its event objects, so copy. */
-export class CommandEventSink implements EventSink {
-  current: EngineEvent[] = [];
-
-  onEvent(event: Readonly<EngineEvent>): void {
-    this.current.push({ ...event } as EngineEvent);
-  }
+/** Encodes a command into a buffer of its own (e.g. ScratchCommandEncoder): its bytes are the first `length` of
+ *  `bytes`, valid until the next encode. */
+export interface CommandEncoder {
+  encode(command: Command): void;
+  readonly bytes: Uint8Array;
+  readonly length: number;
 }
 
 const NO_WAITER = (): void => {};
 
 export class Sequencer {
-  private readonly inFlight: InFlight[] = [];
-  private inFlightHead = 0;
+  private readonly inFlight = new InFlightQueue();
+  /** Released objects of no-waiter commands, given back after their release, with empty arrays. */
+  private readonly spare: Released[] = [];
+  /** Command objects of submitNoWait's copies, given back after their release, by kind. */
+  private readonly ownCommands: Command[][] = [];
   private readonly listeners: ReleaseListener[] = [];
   private lastTimestampMs = 0;
   private paused = false;
@@ -61,8 +55,7 @@ export class Sequencer {
     private readonly engine: Engine,
     private readonly sink: CommandEventSink,
     private readonly log: CommandLog,
-    /** Returns bytes valid until its next call (e.g. encodeCommandToScratch): the log copies them. */
-    private readonly encode: (command: Command) => Uint8Array,
+    private readonly encoder: CommandEncoder,
     private readonly clock: Clock,
   ) {
     log.onDurable = (durableSequence) => this.release(durableSequence);
@@ -74,7 +67,7 @@ export class Sequencer {
 
   /** Commands applied but not yet durable. */
   get pendingCount(): number {
-    return this.inFlight.length - this.inFlightHead;
+    return this.inFlight.length;
   }
 
   /** Resolves with the command's events once it is durable. */
@@ -83,20 +76,22 @@ export class Sequencer {
       return new Promise((resolve, reject) => this.waiting.push({ command, resolve, reject }));
     }
     return new Promise((resolve) => {
-      const released = this.applyNow(command);
-      this.inFlight.push({ released, resolve });
+      const released = this.applyNow(command, emptyReleased(null as unknown as Command));
+      this.inFlight.push(released, resolve);
     });
   }
 
   /**
    * Applies and journals a command now, without a promise: its answer reaches the release listeners, which
    * find it by the sequence returned. For callers that route answers themselves (the binary gateways);
-   * only while not paused, since a paused sequencer must not apply anything.
+   * only while not paused, since a paused sequencer must not apply anything. The command is copied (into
+   * a command object of the sequencer's own, reused), so the caller may reuse its object at once.
    */
   submitNoWait(command: UnstampedCommand): number {
     if (this.paused) throw new Error('the sequencer is paused: check isPaused before submitNoWait');
-    const released = this.applyNow(command);
-    this.inFlight.push({ released, resolve: NO_WAITER });
+    const own = copyCommandBody(command as Command, this.ownCommands[command.kind]?.pop());
+    const released = this.applyNow(own, this.spare.pop() ?? emptyReleased(own));
+    this.inFlight.push(released, NO_WAITER);
     return released.command.sequence;
   }
 
@@ -120,72 +115,95 @@ export class Sequencer {
    * The timestamp it carries is kept, so replay gives the same state.
    */
   replay(command: Command): void {
-    this.sink.current = [];
+    const released = this.spare.pop() ?? emptyReleased(command);
+    released.command = command;
+    this.sink.current = released.events;
     this.engine.apply(command);
     this.lastTimestampMs = Math.max(this.lastTimestampMs, command.timestampMs);
-    this.notify({ command, events: this.sink.current, balances: this.balancesAfter(this.sink.current) });
+    this.addBalancesAfter(released);
+    this.notify(released);
+    this.recycle(released, false);
   }
 
-  private applyNow(unstamped: UnstampedCommand): Released {
+  /** Stamps, encodes, applies and journals a command; its events and balances go into `released`. */
+  private applyNow(unstamped: UnstampedCommand, released: Released): Released {
     // Time never goes backwards in the log, whatever the wall clock does.
     const timestampMs = Math.max(this.lastTimestampMs, this.clock.nowMs());
     this.lastTimestampMs = timestampMs;
-    // Stamped in place (callers hand over a fresh object): no copy per command on the hot path.
+    // Stamped in place (submit's callers hand over a fresh object, submitNoWait a copy of its own).
     const command = unstamped as Command;
     command.sequence = this.engine.lastSequence + 1;
     command.timestampMs = timestampMs;
     // Encode before applying: a command the codec refuses must leave no trace in the engine either.
-    const payload = this.encode(command);
-    this.sink.current = [];
+    this.encoder.encode(command);
+    released.command = command;
+    this.sink.current = released.events;
     this.engine.apply(command);
-    const events = this.sink.current;
-    const released: Released = { command, events, balances: this.balancesAfter(events) };
-    this.log.append(command.sequence, payload);
+    this.addBalancesAfter(released);
+    this.log.append(command.sequence, this.encoder.bytes, this.encoder.length);
     return released;
   }
 
   /** The (account, asset) pairs the events touched, each once, with their balances now. */
-  private balancesAfter(events: EngineEvent[]): BalanceAfter[] {
-    const out: BalanceAfter[] = [];
-    for (const event of events) {
+  private addBalancesAfter(released: Released): void {
+    const events = released.events;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
       switch (event.kind) {
         case EventKind.OrderAccepted:
         case EventKind.OrderCanceled:
         case EventKind.OrderReplaced:
         case EventKind.Execution:
-          this.addBalance(out, event.accountId, CASH_ASSET);
-          this.addBalance(out, event.accountId, event.symbolId + 1);
-          if (event.kind === EventKind.Execution) this.addBalance(out, FEE_ACCOUNT_ID, CASH_ASSET);
+          this.addBalance(released, event.accountId, CASH_ASSET);
+          this.addBalance(released, event.accountId, event.symbolId + 1);
+          if (event.kind === EventKind.Execution) this.addBalance(released, FEE_ACCOUNT_ID, CASH_ASSET);
           break;
         case EventKind.BalanceChanged:
-          this.addBalance(out, event.accountId, event.asset);
+          this.addBalance(released, event.accountId, event.asset);
           break;
         default:
           break;
       }
     }
-    return out;
   }
 
   /** Appends (accountId, asset) unless already there: a command touches a handful, so a scan beats a Set. */
-  private addBalance(out: BalanceAfter[], accountId: number, asset: number): void {
-    for (let i = 0; i < out.length; i++) if (out[i][0] === accountId && out[i][1] === asset) return;
-    out.push([accountId, asset, this.engine.available(accountId, asset), this.engine.held(accountId, asset)]);
+  private addBalance(released: Released, accountId: number, asset: number): void {
+    let out = released.balances;
+    const used = released.balanceCount * BALANCE_FIELDS;
+    for (let i = 0; i < used; i += BALANCE_FIELDS) if (out[i] === accountId && out[i + 1] === asset) return;
+    if (used + BALANCE_FIELDS > out.length) {
+      out = new Float64Array(out.length * 2 + BALANCE_FIELDS);
+      out.set(released.balances);
+      released.balances = out;
+    }
+    out[used] = accountId;
+    out[used + 1] = asset;
+    out[used + 2] = this.engine.available(accountId, asset);
+    out[used + 3] = this.engine.held(accountId, asset);
+    released.balanceCount++;
   }
 
   private release(durableSequence: number): void {
-    while (this.inFlightHead < this.inFlight.length) {
-      const next = this.inFlight[this.inFlightHead];
-      if (next.released.command.sequence > durableSequence) break;
-      this.inFlightHead++;
-      this.notify(next.released);
-      next.resolve(next.released);
+    const inFlight = this.inFlight;
+    while (inFlight.oldestSequence() <= durableSequence) {
+      const released = inFlight.shift();
+      const resolve = inFlight.resolver!;
+      this.notify(released);
+      if (resolve === NO_WAITER) this.recycle(released, true);
+      else resolve(released);
     }
-    // Compact now and then instead of shifting per command.
-    if (this.inFlightHead > 1024 && this.inFlightHead * 2 > this.inFlight.length) {
-      this.inFlight.splice(0, this.inFlightHead);
-      this.inFlightHead = 0;
-    }
+  }
+
+  /**
+   * Gives a released command's objects back for a later command: nothing refers to them any more. The
+   * command object too when it is the sequencer's own (submitNoWait's copy; replay's came from the journal).
+   */
+  private recycle(released: Released, ownCommand: boolean): void {
+    if (ownCommand) (this.ownCommands[released.command.kind] ??= []).push(released.command);
+    this.sink.recycle(released.events);
+    released.balanceCount = 0;
+    this.spare.push(released);
   }
 
   private notify(released: Released): void {

@@ -2,6 +2,7 @@
 export { AccountDirectory } from './accounts.ts';
 export type { AccountEntry } from './accounts.ts';
 export { OrderStore, statusOf, isOpen } from './orders.ts';
+export { emptyOrderRecord } from './order-columns.ts';
 export type { OrderRecord, ExecutionRecord, OrderStatus, OrdersDump, OrdersRecordsDump } from './orders.ts';
 export * from './market/index.ts';
 export { WalletView } from './wallets.ts';

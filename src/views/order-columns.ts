@@ -176,16 +176,38 @@ export class OrderColumns {
 
   /** A new record of the order, or undefined when it is not here. */
   get(orderId: number): OrderRecord | undefined {
+    const record = emptyOrderRecord();
+    return this.read(orderId, record) ? record : undefined;
+  }
+
+  /** Fills `into` with the order (no allocation: the engine thread's answers use one scratch record); false when it is not here. */
+  read(orderId: number, into: OrderRecord): boolean {
     const page = this.pageWith(orderId);
-    if (page === undefined) return undefined;
+    if (page === undefined) return false;
     const slot = orderId & SLOT_MASK;
     const meta = page.meta[slot];
-    return {
-      orderId, accountId: page.accountId[slot], symbolId: page.symbolId[slot], side: ((meta & SELL) !== 0 ? 1 : 0) as Side,
-      orderType: ((meta & MARKET) !== 0 ? 1 : 0) as OrderType, priceCents: page.priceCents[slot], quantity: page.quantity[slot],
-      timeInForce: page.timeInForce[slot] as TimeInForce, postOnly: (meta & POST_ONLY) !== 0, clientOrderId: this.clientOrderIds.get(orderId) ?? '',
-      creationTimeMs: page.creationTimeMs[slot], filledQuantity: page.filledQuantity[slot], filledNotionalCents: page.filledNotionalCents[slot],
-      canceled: (meta & CANCELED) !== 0,
-    };
+    into.orderId = orderId;
+    into.accountId = page.accountId[slot];
+    into.symbolId = page.symbolId[slot];
+    into.side = ((meta & SELL) !== 0 ? 1 : 0) as Side;
+    into.orderType = ((meta & MARKET) !== 0 ? 1 : 0) as OrderType;
+    into.priceCents = page.priceCents[slot];
+    into.quantity = page.quantity[slot];
+    into.timeInForce = page.timeInForce[slot] as TimeInForce;
+    into.postOnly = (meta & POST_ONLY) !== 0;
+    into.clientOrderId = this.clientOrderIds.get(orderId) ?? '';
+    into.creationTimeMs = page.creationTimeMs[slot];
+    into.filledQuantity = page.filledQuantity[slot];
+    into.filledNotionalCents = page.filledNotionalCents[slot];
+    into.canceled = (meta & CANCELED) !== 0;
+    return true;
   }
+}
+
+/** A record to fill with read(); the times start as doubles so that an epoch-ms value is stored in place. */
+export function emptyOrderRecord(): OrderRecord {
+  return {
+    orderId: 0, accountId: 0, symbolId: 0, side: 0 as Side, orderType: 0 as OrderType, priceCents: 0, quantity: 0, timeInForce: 0 as TimeInForce,
+    postOnly: false, clientOrderId: '', creationTimeMs: 0.5, filledQuantity: 0, filledNotionalCents: 0.5, canceled: false,
+  };
 }

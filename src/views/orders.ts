@@ -134,6 +134,11 @@ export class OrderStore {
     return this.columns.get(orderId);
   }
 
+  /** Fills `into` with the order, without allocating (see emptyOrderRecord); false when there is no such order. */
+  read(orderId: number, into: OrderRecord): boolean {
+    return this.columns.read(orderId, into);
+  }
+
   /** The account's orders, newest first, filtered; at most `limit`. */
   list(accountId: number, filter: (order: OrderRecord) => boolean, limit: number): OrderRecord[] {
     const ids = this.ordersByAccount.get(accountId) ?? [];

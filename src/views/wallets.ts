@@ -1,6 +1,6 @@
 // Wallets as of the last released command: balances arrive with each released command (captured right
 // after the engine applied it), so a query never sees the effect of a command that is not yet durable.
-import type { Released } from '../sequencer/index.ts';
+import { BALANCE_FIELDS, type Released } from '../sequencer/index.ts';
 
 export interface BalanceView {
   asset: number;
@@ -11,11 +11,8 @@ export interface BalanceView {
 export class WalletView {
   private readonly byAccount = new Map<number, Map<number, BalanceView>>();
 
-  apply({ balances }: Released): void {
-    for (let i = 0; i < balances.length; i++) {
-      const balance = balances[i];
-      this.set(balance[0], balance[1], balance[2], balance[3]);
-    }
+  apply({ balances, balanceCount }: Released): void {
+    for (let i = 0; i < balanceCount * BALANCE_FIELDS; i += BALANCE_FIELDS) this.set(balances[i], balances[i + 1], balances[i + 2], balances[i + 3]);
   }
 
   /** Non-zero balances, ascending asset (cash first). */

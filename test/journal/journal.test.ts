@@ -9,7 +9,8 @@ import { crc32 as nodeCrc32 } from 'node:zlib';
 import {
   crc32, encodeRecord, Journal, JournalCorruptError, JournalFailedError, readJournal, RECORD_HEADER_BYTES, type RecoveredRecord, segmentFileName,
 } from '../../src/journal/index.ts';
-import { crc32Fallback } from '../../src/journal/crc.ts';
+import { crc32Fallback, crc32Of } from '../../src/journal/crc.ts';
+import { writeRecord } from '../../src/journal/record-format.ts';
 import { offsetOf, payloadFor, sameBytes, withTempDir } from './helpers.ts';
 
 /** Appends firstSequence..lastSequence (payloadFor) in batches of `perBatch`, each flushed before the next. */
@@ -799,5 +800,23 @@ describe('journal CRC', () => {
       assert.equal(crc32Fallback(empty, running), running);
     }
     assert.equal(crc32(new Uint8Array(0)), 0);
+  });
+
+  it('gives a range of an array the CRC of that range on its own, by table loop and by the native path past 512 bytes', () => {
+    const data = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919 + (i >> 3)) & 0xff));
+    for (const [start, end] of [[0, 0], [0, 1], [5, 9], [100, 612], [100, 613], [7, 3000], [2999, 3000]]) {
+      const previous = start % 2 === 0 ? 0 : crc32(Buffer.from('abc'));
+      assert.equal(crc32Of(data, start, end, previous), nodeCrc32(data.subarray(start, end), previous), `range ${start}..${end}`);
+    }
+  });
+
+  it('writes a record of the first payloadBytes of a longer buffer exactly as one of those bytes alone', () => {
+    const scratch = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 31) & 0xff));
+    for (const payloadBytes of [0, 1, 40, 256, 257, 300]) {
+      const alone = encodeRecord(77 + 2 ** 40, scratch.subarray(0, payloadBytes));
+      const target = Buffer.alloc(RECORD_HEADER_BYTES + payloadBytes + 3, 0xee);
+      assert.equal(writeRecord(target, 3, 77 + 2 ** 40, scratch, payloadBytes), target.length);
+      assert.deepEqual(target.subarray(3), alone, `${payloadBytes} payload bytes`);
+    }
   });
 });

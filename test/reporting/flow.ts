@@ -6,7 +6,7 @@
 import {
   type Command, CommandKind, DEFAULT_ENGINE_SETTINGS, Engine, type EngineConfig, OrderType, Side, TimeInForce,
 } from '../../src/engine/index.ts';
-import { CommandEventSink, type Released, Sequencer, type UnstampedCommand } from '../../src/sequencer/index.ts';
+import { CommandEventSink, copyReleased, type Released, Sequencer, type UnstampedCommand } from '../../src/sequencer/index.ts';
 
 import { splitmix32 as seededRandom } from '../../src/ops/seeded-random.ts';
 
@@ -40,9 +40,9 @@ const DAY_MS = 86_400_000;
 export function runEngine(config: EngineConfig, commands: Iterable<Command>): { engine: Engine; released: Released[] } {
   const sink = new CommandEventSink();
   const engine = new Engine(config, sink);
-  const sequencer = new Sequencer(engine, sink, { append: () => {}, onDurable: () => {} }, () => new Uint8Array(0), { nowMs: () => 0 });
+  const sequencer = new Sequencer(engine, sink, { append: () => {}, onDurable: () => {} }, { encode: () => {}, bytes: new Uint8Array(0), length: 0 }, { nowMs: () => 0 });
   const released: Released[] = [];
-  sequencer.onRelease((r) => released.push(r));
+  sequencer.onRelease((r) => released.push(copyReleased(r)));
   for (const command of commands) sequencer.replay(command);
   return { engine, released };
 }
@@ -69,9 +69,9 @@ export function generateFlow(options: FlowOptions): Flow {
   const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
   const sink = new CommandEventSink();
   const engine = new Engine(config, sink);
-  const sequencer = new Sequencer(engine, sink, { append: () => {}, onDurable: () => {} }, () => new Uint8Array(0), { nowMs: () => 0 });
+  const sequencer = new Sequencer(engine, sink, { append: () => {}, onDurable: () => {} }, { encode: () => {}, bytes: new Uint8Array(0), length: 0 }, { nowMs: () => 0 });
   const released: Released[] = [];
-  sequencer.onRelease((r) => released.push(r));
+  sequencer.onRelease((r) => released.push(copyReleased(r)));
 
   let timeMs = options.startMs ?? Date.UTC(2026, 10, 20, 13, 30);
   let sequence = 0;

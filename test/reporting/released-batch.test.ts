@@ -15,8 +15,8 @@ const events = [{
 
 describe('released batches for the reporting worker', () => {
   it('round-trip commands, events and balances', () => {
-    const first: Released = { command: { ...command }, events: events.map((e) => ({ ...e })), balances: [[3, 0, 5_000, 1_895_000], [3, 3, 0, 0]] };
-    const second: Released = { command: { ...command, sequence: 8, clientOrderId: '' }, events: [], balances: [] };
+    const first: Released = { command: { ...command }, events: events.map((e) => ({ ...e })), balances: Float64Array.of(3, 0, 5_000, 1_895_000, 3, 3, 0, 0), balanceCount: 2 };
+    const second: Released = { command: { ...command, sequence: 8, clientOrderId: '' }, events: [], balances: new Float64Array(0), balanceCount: 0 };
     assert.deepEqual(decodeReleasedBatch(encodeReleasedBatch([first, second])), [first, second]);
   });
 

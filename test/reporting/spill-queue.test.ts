@@ -85,7 +85,7 @@ describe('reporting spill queue', () => {
     for (let sequence = 1; sequence <= commands; sequence++) {
       const released: Released = {
         command: { kind: CommandKind.Deposit, sequence, timestampMs: 1_795_000_000_000, accountId: 1, asset: 0, amount: sequence, idempotencyKey: '' },
-        events: [], balances: [[1, 0, sequence, 0]],
+        events: [], balances: Float64Array.of(1, 0, sequence, 0), balanceCount: 1,
       };
       consumer.onRelease(released);
       if (sequence % 500 === 0) {

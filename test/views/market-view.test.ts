@@ -14,7 +14,7 @@ import { streamArbitrary } from '../reference/command-generator.ts';
 function releasedOf(engine: Engine, sink: CommandEventSink, command: Released['command']): Released {
   sink.current = [];
   engine.apply(command);
-  return { command, events: sink.current, balances: [] };
+  return { command, events: sink.current, balances: new Float64Array(0), balanceCount: 0 };
 }
 
 describe('market view', () => {
@@ -104,7 +104,7 @@ describe('market view', () => {
               command: { kind: 9, sequence: tradeId, timestampMs: start + m * minute + i },
               events: [{ kind: 3, eventSequence: tradeId, commandSequence: tradeId, timestampMs: start + m * minute + i * 1000, tradeId, orderId: 1, accountId: 1,
                 symbolId: 0, side: Side.Buy, priceCents: price, quantity: 5, feeCents: 0, isMaker: false, remainingQuantity: 0 }],
-              balances: [],
+              balances: new Float64Array(0), balanceCount: 0,
             });
           }
         }

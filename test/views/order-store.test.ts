@@ -13,7 +13,7 @@ import { streamArbitrary } from '../reference/command-generator.ts';
 function releasedOf(engine: Engine, sink: CommandEventSink, command: Released['command']): Released {
   sink.current = [];
   engine.apply(command);
-  return { command, events: sink.current, balances: [] };
+  return { command, events: sink.current, balances: new Float64Array(0), balanceCount: 0 };
 }
 
 /** The model: plain objects, never compacted. */
@@ -96,12 +96,12 @@ describe('order store', () => {
       kind: EventKind.OrderAccepted, eventSequence: 1, commandSequence: 5, timestampMs: 1, orderId: 5, accountId: 1, symbolId: 0, side: 0,
       orderType: 0, priceCents: 100, quantity: 10, timeInForce: 0, postOnly: false, clientOrderId: 'a',
     } as const;
-    store.apply({ command: { kind: 1 } as unknown as Released['command'], events: [accepted], balances: [] });
+    store.apply({ command: { kind: 1 } as unknown as Released['command'], events: [accepted], balances: new Float64Array(0), balanceCount: 0 });
     const held = store.get(5)!;
     store.apply({
       command: { kind: 2 } as unknown as Released['command'],
       events: [{ kind: EventKind.OrderCanceled, eventSequence: 2, commandSequence: 6, timestampMs: 2, orderId: 5, accountId: 1, symbolId: 0, side: 0, priceCents: 100, canceledQuantity: 10, reason: 0 }],
-      balances: [],
+      balances: new Float64Array(0), balanceCount: 0,
     });
     assert.equal(held.canceled, false);
     assert.deepEqual(store.get(5), { ...held, canceled: true });

@@ -3,8 +3,11 @@
 // they are. The order the engine emitted events in is the order a client reads them in.
 import { CommandKind, type EngineEvent, EventKind, RejectCode, REJECT_CODE_NAMES } from '../../engine/index.ts';
 import type { Released } from '../../sequencer/index.ts';
-import { isOpen, type OrderRecord, type OrderStore, statusOf } from '../../views/index.ts';
-import { ClientFrame, ERROR_CODE_NUMBERS, type ErrorCodeName, FrameWriter, OrderFlag, OrderStatusCode } from '../../protocol/order-entry/index.ts';
+import { emptyOrderRecord, isOpen, type OrderStore, statusOf } from '../../views/index.ts';
+import {
+  type CanceledFrame, ClientFrame, ERROR_CODE_NUMBERS, type ErrorCodeName, type FillFrame, FrameWriter, type OrderAcceptedFrame, OrderFlag, OrderStatusCode,
+  type ReplacedFrame,
+} from '../../protocol/order-entry/index.ts';
 import { rejectMessageOf } from '../common/errors.ts';
 
 /** Where the frames of one released command go. */
@@ -25,6 +28,20 @@ const requestTypeOf = (kind: number): number =>
 export class AnswerEncoder {
   private readonly own = new FrameWriter(16 * 1024);
   private readonly other = new FrameWriter(1024);
+  // One scratch object per frame kind and for the order read back: filled per answer, never allocated per
+  // order (times start as doubles so an epoch-ms value is stored in place).
+  private readonly order = emptyOrderRecord();
+  private readonly acceptedFrame: OrderAcceptedFrame = {
+    clientSeq: 0, orderId: 0, symbolId: 0, side: 0, orderType: 0, timeInForce: 0, flags: 0, priceCents: 0, quantity: 0, filledQuantity: 0,
+    leavesQuantity: 0, status: 0, timestampMs: 0.5, clientOrderId: '',
+  };
+  private readonly fillFrame: FillFrame = {
+    clientSeq: 0, orderId: 0, tradeId: 0, symbolId: 0, side: 0, liquidity: 0, priceCents: 0, quantity: 0, leavesQuantity: 0, feeCents: 0, timestampMs: 0.5,
+  };
+  private readonly canceledFrame: CanceledFrame = { clientSeq: 0, orderId: 0, symbolId: 0, reason: 0, canceledQuantity: 0, timestampMs: 0.5 };
+  private readonly replacedFrame: ReplacedFrame = {
+    clientSeq: 0, orderId: 0, priceCents: 0, quantity: 0, leavesQuantity: 0, keptPriority: false, timestampMs: 0.5,
+  };
 
   constructor(private readonly orders: OrderStore, private readonly tickCents: (symbolId: number) => number) {}
 
@@ -34,13 +51,14 @@ export class AnswerEncoder {
     if (command.kind !== CommandKind.NewOrder && command.kind !== CommandKind.CancelOrder && command.kind !== CommandKind.ReplaceOrder) return;
     const ownOrderId = command.kind === CommandKind.NewOrder ? command.sequence : command.orderId;
     const writer = this.own;
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
       switch (event.kind) {
         case EventKind.OrderAccepted:
-          this.accepted(writer, clientSeq, this.orders.get(event.orderId), 0);
+          this.accepted(writer, clientSeq, event.orderId, 0);
           break;
         case EventKind.DuplicateOrder:
-          this.accepted(writer, clientSeq, this.orders.get(event.orderId), OrderFlag.Duplicate);
+          this.accepted(writer, clientSeq, event.orderId, OrderFlag.Duplicate);
           break;
         case EventKind.OrderRejected:
           this.rejected(writer, clientSeq, ClientFrame.NewOrder, 0, event.code, command.accountId, 0);
@@ -60,7 +78,8 @@ export class AnswerEncoder {
 
   /** A command no connection of this gateway sent (REST, admin, session close): only what others must hear. */
   notify(released: Released, sink: AnswerSink): void {
-    for (const event of released.events) this.forOther(event, sink);
+    const events = released.events;
+    for (let i = 0; i < events.length; i++) this.forOther(events[i], sink);
   }
 
   private forOther(event: EngineEvent, sink: AnswerSink): void {
@@ -72,39 +91,44 @@ export class AnswerEncoder {
   /** Fill, Canceled or Replaced for an order event; false for events that are not about an order. */
   private orderEvent(writer: FrameWriter, clientSeq: number, event: EngineEvent): boolean {
     switch (event.kind) {
-      case EventKind.Execution:
-        writer.fill({
-          clientSeq, orderId: event.orderId, tradeId: event.tradeId, symbolId: event.symbolId, side: event.side, liquidity: event.isMaker ? 0 : 1,
-          priceCents: event.priceCents, quantity: event.quantity, leavesQuantity: event.remainingQuantity, feeCents: event.feeCents,
-          timestampMs: event.timestampMs,
-        });
+      case EventKind.Execution: {
+        const frame = this.fillFrame;
+        frame.clientSeq = clientSeq; frame.orderId = event.orderId; frame.tradeId = event.tradeId; frame.symbolId = event.symbolId;
+        frame.side = event.side; frame.liquidity = event.isMaker ? 0 : 1; frame.priceCents = event.priceCents; frame.quantity = event.quantity;
+        frame.leavesQuantity = event.remainingQuantity; frame.feeCents = event.feeCents; frame.timestampMs = event.timestampMs;
+        writer.fill(frame);
         return true;
-      case EventKind.OrderCanceled:
-        writer.canceled({
-          clientSeq, orderId: event.orderId, symbolId: event.symbolId, reason: event.reason, canceledQuantity: event.canceledQuantity,
-          timestampMs: event.timestampMs,
-        });
+      }
+      case EventKind.OrderCanceled: {
+        const frame = this.canceledFrame;
+        frame.clientSeq = clientSeq; frame.orderId = event.orderId; frame.symbolId = event.symbolId; frame.reason = event.reason;
+        frame.canceledQuantity = event.canceledQuantity; frame.timestampMs = event.timestampMs;
+        writer.canceled(frame);
         return true;
-      case EventKind.OrderReplaced:
-        writer.replaced({
-          clientSeq, orderId: event.orderId, priceCents: event.priceCents, quantity: event.quantity, leavesQuantity: event.remainingQuantity,
-          keptPriority: event.keptPriority, timestampMs: event.timestampMs,
-        });
+      }
+      case EventKind.OrderReplaced: {
+        const frame = this.replacedFrame;
+        frame.clientSeq = clientSeq; frame.orderId = event.orderId; frame.priceCents = event.priceCents; frame.quantity = event.quantity;
+        frame.leavesQuantity = event.remainingQuantity; frame.keptPriority = event.keptPriority; frame.timestampMs = event.timestampMs;
+        writer.replaced(frame);
         return true;
+      }
       default:
         return false;
     }
   }
 
   /** OrderAccepted describing the order as REST would return it after this command. */
-  private accepted(writer: FrameWriter, clientSeq: number, order: OrderRecord | undefined, flags: number): void {
-    if (!order) throw new Error('order-entry answer: an accepted order is missing from the order store');
-    writer.orderAccepted({
-      clientSeq, orderId: order.orderId, symbolId: order.symbolId, side: order.side, orderType: order.orderType, timeInForce: order.timeInForce,
-      flags: flags | (order.postOnly ? OrderFlag.PostOnly : 0), priceCents: order.priceCents, quantity: order.quantity,
-      filledQuantity: order.filledQuantity, leavesQuantity: isOpen(order) ? order.quantity - order.filledQuantity : 0,
-      status: STATUS_CODES[statusOf(order)], timestampMs: order.creationTimeMs, clientOrderId: order.clientOrderId,
-    });
+  private accepted(writer: FrameWriter, clientSeq: number, orderId: number, flags: number): void {
+    const order = this.order;
+    if (!this.orders.read(orderId, order)) throw new Error(`order-entry answer: accepted order ${orderId} is missing from the order store`);
+    const frame = this.acceptedFrame;
+    frame.clientSeq = clientSeq; frame.orderId = order.orderId; frame.symbolId = order.symbolId; frame.side = order.side;
+    frame.orderType = order.orderType; frame.timeInForce = order.timeInForce; frame.flags = flags | (order.postOnly ? OrderFlag.PostOnly : 0);
+    frame.priceCents = order.priceCents; frame.quantity = order.quantity; frame.filledQuantity = order.filledQuantity;
+    frame.leavesQuantity = isOpen(order) ? order.quantity - order.filledQuantity : 0; frame.status = STATUS_CODES[statusOf(order)];
+    frame.timestampMs = order.creationTimeMs; frame.clientOrderId = order.clientOrderId;
+    writer.orderAccepted(frame);
   }
 
   /**

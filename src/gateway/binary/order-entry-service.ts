@@ -8,7 +8,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import { Doorbell, SpscRing } from '../../bus/index.ts';
-import { CommandKind, type OrderType, type Side, type TimeInForce } from '../../engine/index.ts';
+import {
+  type CancelOrderCommand, CommandKind, type NewOrderCommand, type OrderType, type ReplaceOrderCommand, type Side, type TimeInForce,
+} from '../../engine/index.ts';
 import type { ExchangeNode } from '../../node/index.ts';
 import { startWorker } from '../../ops/ts-worker.ts';
 import {
@@ -45,9 +47,23 @@ interface Gateway {
   port: number;
 }
 
+type Unstamped<T> = Omit<T, 'sequence' | 'timestampMs'>;
+
 /** One number per (gateway, connection): connection ids are u32, gateways fewer than 64. */
 function sessionKey(gatewayIndex: number, connectionId: number): number {
   return connectionId * 64 + gatewayIndex;
+}
+
+/**
+ * The first `length` bytes of `source` into `target` at `at`. A loop for an answer's few dozen bytes: set()
+ * with a subarray() view allocated an object per answer (5% of what the engine thread allocated per order).
+ */
+function copyBytes(source: Uint8Array, length: number, target: Uint8Array, at: number): void {
+  if (length > 256) {
+    target.set(source.subarray(0, length), at);
+    return;
+  }
+  for (let i = 0; i < length; i++) target[at + i] = source[i];
 }
 
 /** Most requests taken from one ring before the others get a turn and the event loop runs. */
@@ -70,6 +86,12 @@ export class OrderEntryService {
   private readonly scratchOrder = emptyNewOrder();
   private readonly scratchCancel = emptyCancel();
   private readonly scratchReplace = emptyReplace();
+  private readonly newOrderCommand: Unstamped<NewOrderCommand> = {
+    kind: CommandKind.NewOrder, accountId: 0, symbolId: 0, side: 0 as Side, orderType: 0 as OrderType, priceCents: 0, quantity: 0,
+    timeInForce: 0 as TimeInForce, postOnly: false, clientOrderId: '',
+  };
+  private readonly cancelCommand: Unstamped<CancelOrderCommand> = { kind: CommandKind.CancelOrder, accountId: 0, orderId: 0 };
+  private readonly replaceCommand: Unstamped<ReplaceOrderCommand> = { kind: CommandKind.ReplaceOrder, accountId: 0, orderId: 0, quantity: 0, priceCents: 0 };
   private current: Gateway | null = null;
   private currentIndex = 0;
   private publishScheduled = false;
@@ -156,30 +178,32 @@ export class OrderEntryService {
     const body = offset + INBOUND_HEADER_BYTES;
     const bodyLength = length - INBOUND_HEADER_BYTES;
     switch (kind) {
+      // The commands are filled into scratch objects: submitNow copies what it keeps.
       case ClientFrame.NewOrder: {
         const order = this.scratchOrder;
         decodeNewOrder(data, view, body, bodyLength, order);
-        const sequence = this.node.submitNow({
-          kind: CommandKind.NewOrder, accountId, symbolId: order.symbolId, side: order.side as Side, orderType: order.orderType as OrderType,
-          priceCents: order.priceCents, quantity: order.quantity, timeInForce: order.timeInForce as TimeInForce,
-          postOnly: (order.flags & OrderFlag.PostOnly) !== 0, clientOrderId: order.clientOrderId,
-        });
-        this.routes.add(sequence, this.currentIndex, connectionId, order.clientSeq);
+        const command = this.newOrderCommand;
+        command.accountId = accountId; command.symbolId = order.symbolId; command.side = order.side as Side;
+        command.orderType = order.orderType as OrderType; command.priceCents = order.priceCents; command.quantity = order.quantity;
+        command.timeInForce = order.timeInForce as TimeInForce; command.postOnly = (order.flags & OrderFlag.PostOnly) !== 0;
+        command.clientOrderId = order.clientOrderId;
+        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, order.clientSeq);
         return;
       }
       case ClientFrame.Cancel: {
         decodeCancel(data, view, body, bodyLength, this.scratchCancel);
-        const sequence = this.node.submitNow({ kind: CommandKind.CancelOrder, accountId, orderId: this.scratchCancel.orderId });
-        this.routes.add(sequence, this.currentIndex, connectionId, this.scratchCancel.clientSeq);
+        const command = this.cancelCommand;
+        command.accountId = accountId;
+        command.orderId = this.scratchCancel.orderId;
+        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, this.scratchCancel.clientSeq);
         return;
       }
       case ClientFrame.Replace: {
         const replace = this.scratchReplace;
         decodeReplace(data, view, body, bodyLength, replace);
-        const sequence = this.node.submitNow({
-          kind: CommandKind.ReplaceOrder, accountId, orderId: replace.orderId, quantity: replace.quantity, priceCents: replace.priceCents,
-        });
-        this.routes.add(sequence, this.currentIndex, connectionId, replace.clientSeq);
+        const command = this.replaceCommand;
+        command.accountId = accountId; command.orderId = replace.orderId; command.quantity = replace.quantity; command.priceCents = replace.priceCents;
+        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, replace.clientSeq);
         return;
       }
       case ClientFrame.Login:
@@ -287,7 +311,7 @@ export class OrderEntryService {
     if (at < 0) return false;
     ring.data[at] = target;
     ring.view.setUint32(at + 1, id, true);
-    ring.data.set(frames.subarray(0, frameBytes), at + OUTBOUND_HEADER_BYTES);
+    copyBytes(frames, frameBytes, ring.data, at + OUTBOUND_HEADER_BYTES);
     ring.commit();
     return true;
   }
