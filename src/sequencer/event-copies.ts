@@ -7,30 +7,55 @@ import type { EngineEvent, EventSink } from '../engine/index.ts';
 type Copier = (to: EngineEvent, from: Readonly<EngineEvent>) => void;
 
 export class CommandEventSink implements EventSink {
-  /** Where the events of the command being applied go (the sequencer points it at the command's array). */
-  current: EngineEvent[] = [];
+  private events: EngineEvent[] = [];
+  /** Where the next event goes in `events`. */
+  private count = 0;
   /** Copies given back, by event kind. */
   private readonly free: EngineEvent[][] = [];
   private readonly copiers: Copier[] = [];
 
-  onEvent(event: Readonly<EngineEvent>): void {
-    const free = this.free[event.kind];
-    const copy = free === undefined ? undefined : free.pop();
-    if (copy === undefined) {
-      this.current.push({ ...event } as EngineEvent);
-      return;
-    }
-    (this.copiers[event.kind] ??= copierFor(event))(copy, event);
-    this.current.push(copy);
+  /** The array the events go to. Setting it appends to what the array holds (tests give a fresh []). */
+  get current(): EngineEvent[] {
+    return this.events;
   }
 
-  /** Takes the events back (and empties the array): nothing may use them any more. */
-  recycle(events: EngineEvent[]): void {
+  set current(events: EngineEvent[]) {
+    this.events = events;
+    this.count = events.length;
+  }
+
+  /**
+   * The next command's events go to `events`, from its start, over what it held (the sequencer's reused
+   * arrays: an array emptied with `length = 0` gives up its storage and would allocate again at the first
+   * push of every command); finish() cuts it to what was written.
+   */
+  collect(events: EngineEvent[]): void {
+    this.events = events;
+    this.count = 0;
+  }
+
+  finish(): void {
+    if (this.events.length !== this.count) this.events.length = this.count;
+  }
+
+  onEvent(event: Readonly<EngineEvent>): void {
+    const free = this.free[event.kind];
+    const reused = free === undefined ? undefined : free.pop();
+    let copy: EngineEvent;
+    if (reused === undefined) copy = { ...event } as EngineEvent;
+    else {
+      (this.copiers[event.kind] ??= copierFor(event))(reused, event);
+      copy = reused;
+    }
+    this.events[this.count++] = copy;
+  }
+
+  /** Takes the events back (the array keeps them until collect() writes over them): nothing may use them any more. */
+  recycle(events: readonly EngineEvent[]): void {
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       (this.free[event.kind] ??= []).push(event);
     }
-    events.length = 0;
   }
 }
 

@@ -117,8 +117,9 @@ export class Sequencer {
   replay(command: Command): void {
     const released = this.spare.pop() ?? emptyReleased(command);
     released.command = command;
-    this.sink.current = released.events;
+    this.sink.collect(released.events);
     this.engine.apply(command);
+    this.sink.finish();
     this.lastTimestampMs = Math.max(this.lastTimestampMs, command.timestampMs);
     this.addBalancesAfter(released);
     this.notify(released);
@@ -137,8 +138,9 @@ export class Sequencer {
     // Encode before applying: a command the codec refuses must leave no trace in the engine either.
     this.encoder.encode(command);
     released.command = command;
-    this.sink.current = released.events;
+    this.sink.collect(released.events);
     this.engine.apply(command);
+    this.sink.finish();
     this.addBalancesAfter(released);
     this.log.append(command.sequence, this.encoder.bytes, this.encoder.length);
     return released;
