@@ -28,6 +28,8 @@ export interface ServerConfig {
   reportingDutyPercent: number;
   /** The reporting worker thread's nice value (0 = same priority as order entry). */
   reportingNice: number;
+  /** The reporting worker thread in SCHED_IDLE (Linux). */
+  reportingIdle: boolean;
   /** Reporting backlog kept in memory; beyond it, batches wait in <dataDir>/reporting-backlog.spill. */
   reportingBacklogMemoryBytes: number;
 }
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     candlesInMemory: intFromEnv(env, 'EXCHANGE_CANDLES_IN_MEMORY', 2_000, 2, 1_000_000),
     reportingDutyPercent: intFromEnv(env, 'EXCHANGE_REPORTING_DUTY_PERCENT', 50, 1, 100),
     reportingNice: intFromEnv(env, 'EXCHANGE_REPORTING_NICE', 10, 0, 19),
+    reportingIdle: intFromEnv(env, 'EXCHANGE_REPORTING_IDLE', 1, 0, 1) === 1,
     reportingBacklogMemoryBytes: intFromEnv(env, 'EXCHANGE_REPORTING_BACKLOG_MEMORY_BYTES', 256 * 1024 * 1024, 1024 * 1024, 2 ** 40),
     orderEntry: {
       port: intFromEnv(env, 'EXCHANGE_ORDER_ENTRY_PORT', 8081, 0, 65_535),

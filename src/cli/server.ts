@@ -29,7 +29,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
   // In a worker thread: the database's work (PGlite's runs synchronously) stays off the engine's thread.
   const store = await openReportingStoreInWorker({
     databaseUrl: config.databaseUrl, dataDir: config.dataDir, symbols: config.engine.instruments.map((i) => i.symbol), log,
-    threadNice: config.reportingNice,
+    threadNice: config.reportingNice, threadIdle: config.reportingIdle,
   });
   const reporting = await ReportingConsumer.open(store, {
     maxBatchCommands: 2_000,

@@ -11,6 +11,8 @@ import type { WorkerCall, WorkerReady, WorkerReply } from './worker-protocol.ts'
 export interface WorkerStoreOptions extends ReportingStoreOptions {
   /** The worker thread's nice value (0 keeps the process's priority): see setThisThreadNice. */
   threadNice?: number;
+  /** Put the worker thread in SCHED_IDLE (Linux, through chrt): see setThisThreadIdle. */
+  threadIdle?: boolean;
 }
 
 export async function openReportingStoreInWorker(options: WorkerStoreOptions): Promise<ReportingStore> {
