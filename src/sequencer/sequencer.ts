@@ -42,7 +42,8 @@ const NO_WAITER = (): void => {};
 
 export class Sequencer {
   private readonly inFlight = new InFlightQueue();
-  /** Released objects of no-waiter commands, given back after their release, with empty arrays. */
+  /** Released objects of no-waiter commands, given back after their release (balanceCount 0; the events array
+   *  still holds the recycled copies until the sink writes over it). */
   private readonly spare: Released[] = [];
   /** Command objects of submitNoWait's copies, given back after their release, by kind. */
   private readonly ownCommands: Command[][] = [];
