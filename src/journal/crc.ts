@@ -19,8 +19,13 @@ function buildTable(): Uint32Array {
 
 /** Table-driven CRC-32; `previous` continues a running checksum, as zlib.crc32 does. */
 export function crc32Fallback(data: Uint8Array, previous = 0): number {
+  return tableCrc32(data, 0, data.length, previous);
+}
+
+/** The table loop over data[start, end), continuing from `previous`. */
+function tableCrc32(data: Uint8Array, start: number, end: number, previous: number): number {
   let c = (previous ^ 0xffffffff) >>> 0;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -45,8 +50,5 @@ const RANGE_LOOP_MAX_BYTES = 512;
  * take the table loop, which needs no subarray view: that view was an allocation per journaled command.
  */
 export function crc32Of(data: Uint8Array, start: number, end: number, previous = 0): number {
-  if (end - start > RANGE_LOOP_MAX_BYTES) return crc32(data.subarray(start, end), previous);
-  let c = (previous ^ 0xffffffff) >>> 0;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return end - start > RANGE_LOOP_MAX_BYTES ? crc32(data.subarray(start, end), previous) : tableCrc32(data, start, end, previous);
 }
