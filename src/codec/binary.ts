@@ -42,6 +42,19 @@ function describe(v: unknown): string {
   return `a value of type ${typeof v}`;
 }
 
+/**
+ * The first `length` bytes of `source` into `target` at `at`. A loop for the few dozen bytes of a record or an
+ * answer: set() with a subarray() view allocates an object per call, on the engine thread's hot path (the
+ * journal's records and the answers to the gateways both took that view per order).
+ */
+export function copyBytes(source: Uint8Array, length: number, target: Uint8Array, at: number): void {
+  if (length > 256) {
+    target.set(source.subarray(0, length), at);
+    return;
+  }
+  for (let i = 0; i < length; i++) target[at + i] = source[i];
+}
+
 export class BinaryWriter {
   private buffer: ArrayBuffer;
   private u8s: Uint8Array;

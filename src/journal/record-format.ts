@@ -4,6 +4,7 @@
 //   [u32 LE payload length][u32 LE CRC-32 of (8 sequence bytes + payload)][u64 LE sequence][payload]
 // The sequence bytes sit right before the payload, so one CRC covers both and a record copied to the wrong
 // place (or a sequence rewritten) fails the check.
+import { copyBytes } from '../codec/binary.ts';
 import { crc32, crc32Of } from './crc.ts';
 
 export const RECORD_HEADER_BYTES = 16;
@@ -46,8 +47,7 @@ export function writeRecord(target: Buffer, offset: number, sequence: number, pa
   target.writeUInt32LE(low, offset + 8);
   target.writeUInt32LE(high, offset + 12);
   const payloadAt = offset + RECORD_HEADER_BYTES;
-  if (payloadBytes > 256) target.set(payload.subarray(0, payloadBytes), payloadAt);
-  else for (let i = 0; i < payloadBytes; i++) target[payloadAt + i] = payload[i];
+  copyBytes(payload, payloadBytes, target, payloadAt);
   // The CRC covers the sequence bytes and the payload, which now sit side by side in the target.
   target.writeUInt32LE(crc32Of(target, offset + 8, payloadAt + payloadBytes), offset + 4);
   return payloadAt + payloadBytes;
