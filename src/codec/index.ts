@@ -4,6 +4,6 @@ export { BinaryReader, BinaryWriter, CodecError, copyBytes } from './binary.ts';
 export { CODEC_VERSION, COMMAND_BODIES, COMMAND_HEADER, EVENT_BODIES, EVENT_HEADER, commandLayouts, eventLayouts } from './layout.ts';
 export type { FieldLayout, FieldType, RecordLayout } from './layout.ts';
 export {
-  decodeCommand, decodeCommandFromBytes, decodeEvent, decodeEventFromBytes, encodeCommand, encodeCommandToBytes, encodeCommandToScratch, encodeEvent, ScratchCommandEncoder, copyCommandBody,
+  decodeCommand, decodeCommandFromBytes, decodeEvent, decodeEventFromBytes, encodeCommand, encodeCommandToBytes, encodeCommandToScratch, encodeEvent, ScratchCommandEncoder, copyCommandBody, copyEventInto,
   encodeEventToBytes,
 } from './records.ts';

@@ -138,13 +138,29 @@ export function decodeEventFromBytes(bytes: Uint8Array): EngineEvent {
   return e;
 }
 
-type CommandCopier = (to: Command, from: Readonly<Command>) => void;
+type FieldCopier = (to: object, from: object) => void;
 
-/** Per kind: a straight-line copy of `kind` and the body fields (what the journal records besides the header). */
-const commandCopiers: CommandCopier[] = [];
-for (const layout of commandLayouts) {
-  const body = layout.fields.filter((field) => !(field.name in COMMAND_HEADER));
-  commandCopiers[layout.kind] = new Function('to', 'from', ['to.kind = from.kind;', ...body.map((field) => `to.${field.name} = from.${field.name};`)].join('\n')) as CommandCopier;
+/** A straight-line copy of `kind` and the named fields (the layout tables' names are identifiers). */
+function compileCopier(fields: readonly { name: string }[]): FieldCopier {
+  return new Function('to', 'from', ['to.kind = from.kind;', ...fields.map((field) => `to.${field.name} = from.${field.name};`)].join('\n')) as FieldCopier;
+}
+
+/** Per command kind: kind and the body fields (what the journal records besides the header the sequencer stamps). */
+const commandCopiers: FieldCopier[] = [];
+for (const layout of commandLayouts) commandCopiers[layout.kind] = compileCopier(layout.fields.filter((field) => !(field.name in COMMAND_HEADER)));
+
+/** Per event kind: kind and every field, header included (an event's layout lists all of its fields). */
+const eventCopiers: FieldCopier[] = [];
+for (const layout of eventLayouts) eventCopiers[layout.kind] = compileCopier(layout.fields);
+
+/**
+ * Copies every field of `from` into `to`, an event of the same kind to reuse (the sequencer's pooled copies of
+ * the engine's events): no allocation, and one shape per kind.
+ */
+export function copyEventInto(from: Readonly<EngineEvent>, to: EngineEvent): void {
+  const copier = typeof from.kind === 'number' ? eventCopiers[from.kind] : undefined;
+  if (copier === undefined) throw new CodecError(`cannot copy an event of unknown kind ${String(from.kind)}`);
+  copier(to, from);
 }
 
 /**

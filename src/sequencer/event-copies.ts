@@ -2,9 +2,8 @@
 // of the sink's own, which come back for reuse once the command has been released (Sequencer.recycle):
 // at steady state the copies cost no allocation, where a fresh object per event was a fifth of what the
 // engine thread allocated per order.
+import { copyEventInto } from '../codec/index.ts';
 import type { EngineEvent, EventSink } from '../engine/index.ts';
-
-type Copier = (to: EngineEvent, from: Readonly<EngineEvent>) => void;
 
 export class CommandEventSink implements EventSink {
   private events: EngineEvent[] = [];
@@ -12,7 +11,6 @@ export class CommandEventSink implements EventSink {
   private count = 0;
   /** Copies given back, by event kind. */
   private readonly free: EngineEvent[][] = [];
-  private readonly copiers: Copier[] = [];
 
   /** The array the events go to. Setting it appends to what the array holds (tests give a fresh []). */
   get current(): EngineEvent[] {
@@ -44,7 +42,7 @@ export class CommandEventSink implements EventSink {
     let copy: EngineEvent;
     if (reused === undefined) copy = { ...event } as EngineEvent;
     else {
-      (this.copiers[event.kind] ??= copierFor(event))(reused, event);
+      copyEventInto(event, reused);
       copy = reused;
     }
     this.events[this.count++] = copy;
@@ -57,16 +55,4 @@ export class CommandEventSink implements EventSink {
       (this.free[event.kind] ??= []).push(event);
     }
   }
-}
-
-/**
- * A straight-line copy of every field of one event kind (the engine's object for a kind always has the
- * same fields, so the copies keep one shape and the copy stays monomorphic).
- */
-function copierFor(sample: Readonly<EngineEvent>): Copier {
-  const fields = Object.keys(sample);
-  for (const field of fields) {
-    if (!/^[A-Za-z_$][\w$]*$/.test(field)) throw new Error(`event field ${JSON.stringify(field)} is not an identifier`);
-  }
-  return new Function('to', 'from', fields.map((field) => `to.${field} = from.${field};`).join('\n')) as Copier;
 }
