@@ -15,6 +15,7 @@ const FLUSH_EVERY_BYTES = 8 * ZEROS.length;
 export class NextSegmentFile {
   // Resolves true once the temp file is complete; false if preparing it failed or was abandoned at close.
   private preparing: Promise<boolean> | null = null;
+  private prepared = false;
   private closing = false;
   private readonly tempPath: string;
 
@@ -31,7 +32,14 @@ export class NextSegmentFile {
   /** Starts writing the file in the background, unless one is already prepared or being prepared. */
   prepareInBackground(): void {
     // A failure here is not reported: installAs tries again in the foreground, and that failure fails the batch.
-    this.preparing ??= this.prepare().then(() => true, () => false);
+    if (this.preparing !== null) return;
+    this.prepared = false;
+    this.preparing = this.prepare().then(() => true, () => false).finally(() => (this.prepared = true));
+  }
+
+  /** A background preparation is under way (its callbacks need the event loop to run). */
+  get inProgress(): boolean {
+    return this.preparing !== null && !this.prepared;
   }
 
   /** Moves the prepared file to `path`, first waiting for it (or preparing it now, if the background attempt

@@ -41,16 +41,29 @@ export function recordBytes(payloadBytes: number): number {
  * command into one reused buffer, and taking a length instead of a view of it allocates nothing.
  */
 export function writeRecord(target: Buffer, offset: number, sequence: number, payload: Uint8Array, payloadBytes = payload.byteLength): number {
+  const end = writeUnsealedRecord(target, offset, sequence, payload, payloadBytes);
+  sealRecord(target, offset, payloadBytes);
+  return end;
+}
+
+/**
+ * A record without its CRC: length, sequence and payload at `offset`; returns the offset after it. The engine
+ * thread writes records this way into the journal's ring, and the writer thread seals them (sealRecord) as
+ * it copies them into its batch, so the CRC costs the engine thread nothing.
+ */
+export function writeUnsealedRecord(target: Buffer, offset: number, sequence: number, payload: Uint8Array, payloadBytes: number): number {
   const low = sequence >>> 0; // ToUint32 is sequence mod 2^32, exact for every safe integer
   const high = Math.floor(sequence / TWO_POW_32);
   target.writeUInt32LE(payloadBytes, offset);
   target.writeUInt32LE(low, offset + 8);
   target.writeUInt32LE(high, offset + 12);
-  const payloadAt = offset + RECORD_HEADER_BYTES;
-  copyBytes(payload, payloadBytes, target, payloadAt);
-  // The CRC covers the sequence bytes and the payload, which now sit side by side in the target.
-  target.writeUInt32LE(crc32Of(target, offset + 8, payloadAt + payloadBytes), offset + 4);
-  return payloadAt + payloadBytes;
+  copyBytes(payload, payloadBytes, target, offset + RECORD_HEADER_BYTES);
+  return offset + RECORD_HEADER_BYTES + payloadBytes;
+}
+
+/** Writes the CRC of the record at `offset`, which covers its sequence bytes and payload, side by side. */
+export function sealRecord(target: Buffer, offset: number, payloadBytes: number): void {
+  target.writeUInt32LE(crc32Of(target, offset + 8, offset + RECORD_HEADER_BYTES + payloadBytes), offset + 4);
 }
 
 /** One encoded record in a fresh buffer (tools and tests; the writer encodes in place). */

@@ -3,7 +3,10 @@
 // segment always starts with the record its name announces. With preallocation, each new segment is a file
 // of segmentBytes zero blocks prepared in the background (next-segment-file.ts); a batch that does not fit in
 // what is left simply writes past the preallocated end and the file grows, as without preallocation.
-import { type FileHandle, open } from 'node:fs/promises';
+//
+// It runs on the journal's writer thread (writer-thread.ts). A batch is written synchronously, except one that
+// starts a new segment: the roll-over waits for the prepared file and fsyncs the directory asynchronously.
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncDirectory, writeAndSync } from './fs-util.ts';
 import { NextSegmentFile } from './next-segment-file.ts';
@@ -11,11 +14,13 @@ import { segmentFileName } from './record-format.ts';
 import type { SegmentInfo } from './recovery.ts';
 
 export class SegmentWriter {
-  private handle: FileHandle | null = null;
+  private fd: number | null = null;
   private readonly next: NextSegmentFile | null;
+  /** Called when a batch starts a new segment, before the batch is written into it. */
+  onSegmentStarted: (firstSequence: number) => void = () => {};
 
-  /** `segments` is the journal's list, shared: the writer appends new segments and keeps the last one's
-   *  durable length and sequence up to date, which is what replay reads. */
+  /** `segments` is the writer thread's copy of the list recovery found: the writer appends new segments and
+   *  keeps the last one's durable length and sequence up to date (the owner's list follows from the reports). */
   constructor(
     private readonly dir: string,
     private readonly segments: SegmentInfo[],
@@ -37,52 +42,66 @@ export class SegmentWriter {
     this.next.prepareInBackground();
   }
 
+  /** The segment being written's durable bytes (0 before the first batch of a journal without segments). */
+  get activeBytes(): number {
+    return this.active?.bytes ?? 0;
+  }
+
+  /** Whether the next segment file is being prepared now (on this thread's event loop and the thread pool). */
+  get preparingNext(): boolean {
+    return this.next?.inProgress ?? false;
+  }
+
   /** Writes records firstSequence..lastSequence (bytes of `buffer`) and makes them durable. Returns the
-   *  fdatasync time in microseconds. */
-  async writeBatch(buffer: Buffer, bytes: number, firstSequence: number, lastSequence: number): Promise<number> {
-    let active = this.active;
+   *  fdatasync time in microseconds: at once, or as a promise when the batch starts a new segment. */
+  writeBatch(buffer: Buffer, bytes: number, firstSequence: number, lastSequence: number): number | Promise<number> {
+    const active = this.active;
     if (active === undefined || (active.bytes > 0 && active.bytes >= this.segmentBytes)) {
-      active = await this.startSegment(firstSequence);
-    } else if (this.handle === null) {
-      // The segment found at open (possibly empty): positional writes continue at its durable length, over
-      // the zeros of its preallocated space if it has any.
-      this.handle = await open(active.path, 'r+');
+      return this.startSegment(firstSequence).then((segment) => this.writeInto(segment, buffer, bytes, lastSequence));
     }
-    const fsyncUs = await writeAndSync(this.handle!.fd, buffer, bytes, active.bytes, this.fsync);
-    active.bytes += bytes;
-    active.lastSequence = lastSequence;
+    // The segment found at open (possibly empty): positional writes continue at its durable length, over the
+    // zeros of its preallocated space if it has any.
+    this.fd ??= openSync(active.path, 'r+');
+    return this.writeInto(active, buffer, bytes, lastSequence);
+  }
+
+  private writeInto(segment: SegmentInfo, buffer: Buffer, bytes: number, lastSequence: number): number {
+    const fsyncUs = writeAndSync(this.fd!, buffer, bytes, segment.bytes, this.fsync);
+    segment.bytes += bytes;
+    segment.lastSequence = lastSequence;
     return fsyncUs;
   }
 
   private async startSegment(firstSequence: number): Promise<SegmentInfo> {
     // The old segment's data is already durable (every batch is fsynced before the next starts).
-    await this.closeHandle();
+    this.closeFile();
     const path = join(this.dir, segmentFileName(firstSequence));
     if (this.next !== null) {
       await this.next.installAs(path); // fsyncs the directory: the new name survives a crash
       // The next file is started at once, so the whole life of this segment is its lead time. Starting at half
       // full made roll-overs wait for the zeros when the journal ran at a good part of the disk's bandwidth.
       this.next.prepareInBackground();
-      this.handle = await open(path, 'r+');
+      this.fd = openSync(path, 'r+');
     } else {
-      this.handle = await open(path, 'wx'); // never clobber: a file with this name would mean a bookkeeping bug
+      this.fd = openSync(path, 'wx'); // never clobber: a file with this name would mean a bookkeeping bug
       // The new directory entry must survive a crash, or the records in it would vanish with it.
       if (this.fsync) await fsyncDirectory(this.dir);
     }
     const segment: SegmentInfo = { path, firstSequence, lastSequence: firstSequence - 1, bytes: 0 };
     this.segments.push(segment);
+    this.onSegmentStarted(firstSequence);
     return segment;
   }
 
-  private async closeHandle(): Promise<void> {
-    const handle = this.handle;
-    this.handle = null;
-    if (handle) await handle.close();
+  private closeFile(): void {
+    const fd = this.fd;
+    this.fd = null;
+    if (fd !== null) closeSync(fd);
   }
 
   async close(): Promise<void> {
     try {
-      await this.closeHandle();
+      this.closeFile();
     } finally {
       await this.next?.close();
     }

@@ -136,6 +136,8 @@ export class OrderEntryService {
   private async run(): Promise<void> {
     while (this.running) {
       const seen = this.doorbell.value;
+      // Answers to what became durable since the last turn go out now, not after a wake-up of their own.
+      this.node.pollDurable();
       let read = 0;
       if (this.node.acceptingNow) {
         for (let i = 0; i < this.gateways.length; i++) {
