@@ -448,10 +448,11 @@ describe('journal group commit', () => {
         assert.ok(sequence <= appended, 'durable never runs ahead of what was appended');
         durable.push(sequence);
       };
-      // 50 ticks of 20 records each: several ticks land in each batch while an fsync is running.
+      // 50 ticks of 20 records each, a millisecond apart: several ticks land in each batch while an fsync is
+      // running, and the writer thread (which wakes on its own schedule) has 50 ms to take more than one.
       for (let tick = 0; tick < 50; tick++) {
         for (let i = 0; i < 20; i++) journal.append(++appended, payloadFor(appended));
-        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setTimeout(resolve, 1));
       }
       await journal.flush();
       assert.equal(durable.at(-1), 1000);
