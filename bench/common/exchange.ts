@@ -31,8 +31,9 @@ export interface Exchange extends Spawned {
   keepData: boolean;
 }
 
-/** What `npm start` gives node (package.json): the server under test runs as users run it. */
-const SERVER_NODE_FLAGS = '--max-semi-space-size=64';
+/** What `npm start` gives node (package.json): the server under test runs as users run it. BENCH_SERVER_NODE_FLAGS
+ *  replaces them (space-separated), to measure another setting against these in the same way. */
+const SERVER_NODE_FLAGS = (process.env.BENCH_SERVER_NODE_FLAGS ?? '--max-semi-space-size=64 --v8-pool-size=1').split(' ').filter((flag) => flag !== '');
 
 /** Starts the exchange, waits for "exchange listening on <url>" and logs its PID, URL and data directory. */
 export async function startExchange(o: ExchangeOptions): Promise<Exchange> {
@@ -45,7 +46,7 @@ export async function startExchange(o: ExchangeOptions): Promise<Exchange> {
     PORT: '0', EXCHANGE_ORDER_ENTRY_PORT: '0', HOST: '127.0.0.1', EXCHANGE_DATA_DIR: dataDir, EXCHANGE_ADMIN_TOKEN: adminToken, EXCHANGE_FSYNC: '1',
     EXCHANGE_RATE_PER_KEY: limit, EXCHANGE_BURST_PER_KEY: limit, EXCHANGE_RATE_PER_IP: limit, EXCHANGE_BURST_PER_IP: limit,
     ...o.env,
-  }, [SERVER_NODE_FLAGS, ...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])], ['start'], /exchange listening on (http:\/\/[^\s]+)/, o.watch);
+  }, [...SERVER_NODE_FLAGS, ...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])], ['start'], /exchange listening on (http:\/\/[^\s]+)/, o.watch);
   console.log(`exchange pid ${server.child.pid} at ${server.url}, data in ${dataDir} (fsync on)${profileDir === null ? '' : `, CPU profile to ${profileDir}`}`);
   return { ...server, dataDir, adminToken, profileDir, keepData: o.keepData };
 }
