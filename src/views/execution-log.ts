@@ -28,23 +28,14 @@ const PAGE_BITS = 14;
 const PAGE_ROWS = 1 << PAGE_BITS;
 const ROW_MASK = PAGE_ROWS - 1;
 
-class Page {
-  readonly executionId = new Float64Array(PAGE_ROWS);
-  readonly tradeId = new Float64Array(PAGE_ROWS);
-  readonly orderId = new Float64Array(PAGE_ROWS);
-  readonly accountId = new Float64Array(PAGE_ROWS);
-  readonly symbolId = new Uint32Array(PAGE_ROWS);
-  readonly meta = new Uint8Array(PAGE_ROWS);
-  readonly priceCents = new Float64Array(PAGE_ROWS);
-  readonly quantity = new Float64Array(PAGE_ROWS);
-  readonly feeCents = new Float64Array(PAGE_ROWS);
-  readonly timeMs = new Float64Array(PAGE_ROWS);
-}
+/** Each column's array type: the pages' columns and the dump's (one array per column end to end). */
+const COLUMN_TYPES = {
+  executionId: Float64Array, tradeId: Float64Array, orderId: Float64Array, accountId: Float64Array, symbolId: Uint32Array,
+  meta: Uint8Array, priceCents: Float64Array, quantity: Float64Array, feeCents: Float64Array, timeMs: Float64Array,
+} as const;
+const COLUMNS = Object.keys(COLUMN_TYPES) as Array<keyof typeof COLUMN_TYPES>;
 
-/** A page never written: its columns name the array type of each dump column. */
-const TEMPLATE = new Page();
-const COLUMNS = Object.keys(TEMPLATE) as Array<keyof ExecutionColumnsDump>;
-type ColumnConstructor = new (length: number) => Float64Array | Uint32Array | Uint8Array;
+type Page = { [Name in keyof typeof COLUMN_TYPES]: InstanceType<(typeof COLUMN_TYPES)[Name]> };
 
 export class ExecutionLog {
   private rows = 0;
@@ -96,7 +87,7 @@ export class ExecutionLog {
     const rows = this.rows;
     const dump = {} as Record<keyof ExecutionColumnsDump, Float64Array | Uint32Array | Uint8Array>;
     for (const name of COLUMNS) {
-      const column = new (TEMPLATE[name].constructor as ColumnConstructor)(rows);
+      const column = new COLUMN_TYPES[name](rows);
       for (let p = 0; p * PAGE_ROWS < rows; p++) column.set(this.pages[p][name].subarray(0, Math.min(PAGE_ROWS, rows - p * PAGE_ROWS)), p * PAGE_ROWS);
       dump[name] = column;
     }
@@ -121,9 +112,10 @@ export class ExecutionLog {
   }
 
   private newPage(): Page {
-    const page = new Page();
-    this.pages.push(page);
-    return page;
+    const page = {} as Record<keyof Page, Float64Array | Uint32Array | Uint8Array>;
+    for (const name of COLUMNS) page[name] = new COLUMN_TYPES[name](PAGE_ROWS);
+    this.pages.push(page as Page);
+    return page as Page;
   }
 
   private addToAccount(accountId: number, row: number): void {
