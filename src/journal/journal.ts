@@ -129,7 +129,7 @@ export class Journal {
     };
     const worker = startWorker(new URL('./writer-thread.ts', import.meta.url), setup);
     await new Promise<void>((resolve, reject) => {
-      worker.once('message', (message: WriterToOwner) => (message.type === 'ready' ? resolve() : reject(new Error(`journal writer: ${message.type} before ready`))));
+      worker.once('message', (message: WriterToOwner) => (message.type === 'ready' ? resolve() : reject(new Error('journal writer: unexpected message before ready'))));
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`the journal writer thread exited with code ${code} before it was ready`)));
     });

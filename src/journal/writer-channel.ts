@@ -23,8 +23,8 @@ export interface WriterThreadSetup {
   control: SharedArrayBuffer;
 }
 
-/** Messages at start and end only; everything in between goes over the rings. */
-export type WriterToOwner = { type: 'ready' } | { type: 'closed' };
+/** The one message, once started; everything after goes over the rings (the owner waits for the thread's exit at close). */
+export type WriterToOwner = { type: 'ready' };
 
 export const CLOSE_CELL = 0;
 export const CONTROL_BYTES = 64;

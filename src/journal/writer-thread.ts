@@ -80,7 +80,6 @@ async function main(): Promise<void> {
     reports.failed(error instanceof Error ? error.message : String(error));
   }
   await writer.close();
-  parentPort!.postMessage({ type: 'closed' } satisfies WriterToOwner);
 }
 
 await main();
