@@ -89,7 +89,10 @@ async function setUp(exchange: Exchange, plan: TransportPlan): Promise<{ account
   const url = new URL(exchange.url);
   return {
     accounts, symbols,
-    target: { host: url.hostname, ports: orderEntry.ports, wsUrl: `ws://${url.host}/v1/ws`, httpUrl: exchange.url },
+    target: {
+      host: url.hostname, ports: orderEntry.ports, httpUrl: exchange.url,
+      wsUrl: config.wsEndpoint === 'http' ? `ws://${url.host}/v1/ws` : `ws://${url.hostname}:${orderEntry.ports[0]}/v1/ws`,
+    },
   };
 }
 
@@ -124,7 +127,8 @@ async function runTransport(plan: TransportPlan): Promise<TransportReport> {
   const name = plan.name;
   const shape = name === 'http'
     ? `${plan.connections} keep-alive sockets, one request at a time each, ${plan.accounts} accounts taking turns`
-    : `${plan.connections} connections (one account each), at most ${plan.window} requests unanswered per connection`;
+    : `${plan.connections} connections (one account each), at most ${plan.window} requests unanswered per connection` +
+      (name === 'ws' ? `, to /v1/ws on ${config.wsEndpoint === 'http' ? 'the HTTP port (engine thread)' : 'the order-entry port (gateway thread)'}` : '');
   log('');
   log(`== ${name}: ${shape}; ${config.loadProcesses} load process(es)`);
   const exchange = await startExchange({

@@ -1364,11 +1364,11 @@ describe('order entry: idle connections and other protocols on the port', () => 
     await idleDisconnect(await RawConnection.tcp(idlePort), 'silent tcp');
   });
 
-  it('plain HTTP on the order-entry port gets 426, a WebSocket upgrade elsewhere than /v1/order-entry is refused', async () => {
+  it('plain HTTP on the order-entry port gets 426, a WebSocket upgrade elsewhere than /v1/order-entry and /v1/ws is refused', async () => {
     const plain = await fetch(`http://127.0.0.1:${idlePort}/anything`);
     assert.equal(plain.status, 426);
     await plain.text();
-    const wrongPath = new WebSocket(`ws://127.0.0.1:${idlePort}/v1/ws`);
+    const wrongPath = new WebSocket(`ws://127.0.0.1:${idlePort}/v1/nothing`);
     const error = await within(5_000, 'WebSocket upgrade at a wrong path', new Promise<Error>((resolve) => {
       wrongPath.once('error', resolve);
       wrongPath.once('open', () => resolve(new Error('opened')));

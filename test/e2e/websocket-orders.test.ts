@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Account, ADMIN_TOKEN, Client, type Json, type Reply, type ServerProcess, startServer } from './server-process.ts';
+import { orderEntryPort } from './order-entry-helpers.ts';
 import { authMessage, money, OrdersFollower, WsClient } from './ws-client.ts';
 
 /** Order entry, not the disk, is under test; the per-key limit is lifted except where it is the subject. */
@@ -80,6 +81,8 @@ let alice: Account;
 let bob: Account;
 let aliceWs: Trader;
 let bobWs: Trader;
+/** The base URL of the /v1/ws under test (the HTTP port's, or an order-entry port's). */
+let wsUrl: string;
 
 /** Symbols handed out one per scenario, so that each starts with an empty book. */
 let pool: Array<{ symbol: string; ref: number }> = [];
@@ -116,335 +119,355 @@ before(async () => {
     .map((s) => ({ symbol: s.symbol, ref: Math.round(Number(s.referencePrice) * 100) }));
   [alice, bob] = await Promise.all([api.createAccount('ws-alice'), api.createAccount('ws-bob')]);
   await Promise.all([api.deposit(alice, 'USD', '100000000.00'), api.deposit(bob, 'USD', '100000000.00'), api.deposit(bob, 'AAPL', '100000')]);
-  [aliceWs, bobWs] = await Promise.all([Trader.connect(server.url, alice, 'alice'), Trader.connect(server.url, bob, 'bob')]);
 });
 
 // =========================================================================================================
-describe('order.new, order.cancel, order.replace', () => {
-  it('order.new: the answer echoes the requestId (integer or string) and carries the REST order', async () => {
-    const { symbol, ref } = await freshSymbol();
-    const byNumber = await aliceWs.request('order.new', limit(symbol, 'buy', ref - 100, 5, { clientOrderId: 'ws-new-1' }), 41);
-    assert.equal(byNumber.op, 'order.new', JSON.stringify(byNumber));
-    assert.equal(byNumber.requestId, 41);
-    assert.equal(byNumber.duplicate, undefined);
-    const order = byNumber.order;
-    assert.equal(order.status, 'new');
-    assert.equal(order.clientOrderId, 'ws-new-1');
-    assert.equal(order.timeInForce, 'GTC', 'the REST default');
-    assert.equal(order.postOnly, false, 'the REST default');
-    assert.deepEqual(order, await restGetOrder(alice, order.id), 'the same order object REST returns');
-    const byString = await aliceWs.request('order.new', limit(symbol, 'buy', ref - 101, 1, { timeInForce: 'DAY', postOnly: true }), 'req-α');
-    assert.equal(byString.op, 'order.new');
-    assert.equal(byString.requestId, 'req-α');
-    assert.equal(byString.order.timeInForce, 'DAY');
-    assert.equal(byString.order.postOnly, true);
+// Groups 1 to 3 run twice: against /v1/ws on the HTTP port (on the engine thread) and against /v1/ws on an
+// order-entry port (a gateway thread, which sends the orders to the engine thread over the bus): the same
+// answers either way.
+const ENDPOINTS = [
+  { name: 'the HTTP port', httpPort: true, url: async (): Promise<string> => server.url },
+  { name: 'an order-entry port (a gateway thread)', httpPort: false, url: async (): Promise<string> => `http://127.0.0.1:${await orderEntryPort(api)}` },
+];
+
+for (const endpoint of ENDPOINTS) describe(`/v1/ws on ${endpoint.name}`, () => {
+  // The accounts are the same in both runs, so their clientOrderIds differ; the second run's are not ASCII
+  // (the bus carries them as UTF-8).
+  const idTag = endpoint.httpPort ? 'ws' : 'gw-ü-東';
+  before(async () => {
+    wsUrl = await endpoint.url();
+    [aliceWs, bobWs] = await Promise.all([Trader.connect(wsUrl, alice, 'alice'), Trader.connect(wsUrl, bob, 'bob')]);
   });
 
-  it('order.new trades against a REST order: both filled, REST sees the WebSocket order', async () => {
-    const { symbol, ref } = await freshSymbol();
-    const resting = await restOrder(bob, limit(symbol, 'sell', ref, 7));
-    const taker = await aliceWs.ok('order.new', limit(symbol, 'buy', ref + 5, 7));
-    assert.equal(taker.status, 'filled');
-    assert.equal(taker.filledQuantity, 7);
-    assert.equal(taker.remainingQuantity, 0);
-    assert.equal(Number(taker.averagePrice), ref / 100, 'filled at the resting price');
-    assert.deepEqual(await restGetOrder(alice, taker.id), taker);
-    const maker = await restGetOrder(bob, resting.id);
-    assert.equal(maker.status, 'filled');
-    assert.equal(maker.filledQuantity, 7);
-    // A market order over the WebSocket, against a REST limit order.
-    await restOrder(alice, limit(symbol, 'buy', ref - 10, 3));
-    const market = await bobWs.ok('order.new', { symbol, side: 'sell', orderType: 'market', quantity: 5 });
-    assert.equal(market.orderType, 'market');
-    assert.equal(market.price, null);
-    assert.equal(market.filledQuantity, 3);
-    assert.equal(market.status, 'canceled', 'a market remainder is canceled, as over REST');
-  });
-
-  it('a repeated clientOrderId answers with the first order, as REST answers 200', async () => {
-    const { symbol, ref } = await freshSymbol();
-    const body = limit(symbol, 'buy', ref - 50, 2, { clientOrderId: 'ws-dup' });
-    const first = await aliceWs.ok('order.new', body);
-    const again = await aliceWs.request('order.new', body);
-    assert.equal(again.op, 'order.new');
-    assert.equal(again.duplicate, true);
-    assert.deepEqual(again.order, first);
-    const rest = await restOrder(alice, body, 200);
-    assert.equal(rest.id, first.id);
-  });
-
-  it('order.replace: new total quantity and price, the REST order after the change', async () => {
-    const { symbol, ref } = await freshSymbol();
-    const order = await aliceWs.ok('order.new', limit(symbol, 'buy', ref - 20, 10));
-    const smaller = await aliceWs.ok('order.replace', { orderId: order.id, quantity: 8 });
-    assert.equal(smaller.id, order.id);
-    assert.equal(smaller.quantity, 8);
-    assert.equal(smaller.price, money(ref - 20));
-    const repriced = await aliceWs.ok('order.replace', { orderId: order.id, price: money(ref - 25) });
-    assert.equal(repriced.price, money(ref - 25));
-    const both = await aliceWs.ok('order.replace', { orderId: Number(order.id), quantity: 12, price: money(ref - 30) });
-    assert.equal(both.quantity, 12);
-    assert.equal(both.price, money(ref - 30));
-    assert.equal(both.status, 'new');
-    assert.deepEqual(await restGetOrder(alice, order.id), both);
-    // A replace that crosses trades at once, as over REST.
-    await restOrder(bob, limit(symbol, 'sell', ref - 20, 12));
-    const crossed = await aliceWs.ok('order.replace', { orderId: order.id, price: money(ref - 20) });
-    assert.equal(crossed.status, 'filled');
-  });
-
-  it('order.cancel: the order with status canceled, as REST then shows it', async () => {
-    const { symbol, ref } = await freshSymbol();
-    const order = await restOrder(alice, limit(symbol, 'buy', ref - 30, 4));
-    const canceled = await aliceWs.ok('order.cancel', { orderId: order.id });
-    assert.equal(canceled.id, order.id);
-    assert.equal(canceled.status, 'canceled');
-    assert.equal(canceled.remainingQuantity, 0);
-    assert.deepEqual(await restGetOrder(alice, order.id), canceled);
-    const l3 = await api.publicGet(`/v1/marketdata/orderBook/L3?symbol=${symbol}`);
-    assert.deepEqual(l3.body.bids, []);
-  });
-
-  it('commands are counted in the metrics as REST counts them', async () => {
-    const count = async (): Promise<number> => {
-      const text = (await api.publicGet('/metrics')).text;
-      const line = /^exchange_commands_total\{type="new_order",result="accepted"\} ([0-9.e+]+)$/m.exec(text);
-      return line ? Number(line[1]) : 0;
-    };
-    const { symbol, ref } = await freshSymbol();
-    const before = await count();
-    await aliceWs.ok('order.new', limit(symbol, 'buy', ref - 1, 1));
-    await aliceWs.ok('order.new', limit(symbol, 'buy', ref - 2, 1));
-    assert.equal(await count(), before + 2);
-  });
-});
-
-// =========================================================================================================
-describe('errors: the REST code and message for the same input', () => {
-  const badNewOrders: Array<[string, Record<string, unknown>]> = [
-    ['missing symbol', { side: 'buy', orderType: 'limit', price: '200.00', quantity: 1 }],
-    ['missing quantity', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00' }],
-    ['bad side', { symbol: 'AAPL', side: 'hold', orderType: 'limit', price: '200.00', quantity: 1 }],
-    ['bad orderType', { symbol: 'AAPL', side: 'buy', orderType: 'stop', price: '200.00', quantity: 1 }],
-    ['quantity 0', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: 0 }],
-    ['quantity as a string', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: '5' }],
-    ['fractional quantity', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: 1.5 }],
-    ['price with 3 decimals', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.001', quantity: 1 }],
-    ['price as a number', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: 200, quantity: 1 }],
-    ['price 0', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '0', quantity: 1 }],
-    ['limit without a price', { symbol: 'AAPL', side: 'buy', orderType: 'limit', quantity: 1 }],
-    ['market with a price', { symbol: 'AAPL', side: 'buy', orderType: 'market', price: '200.00', quantity: 1 }],
-    ['bad timeInForce', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: 1, timeInForce: 'GTD' }],
-    ['empty clientOrderId', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: 1, clientOrderId: '' }],
-    ['postOnly not a boolean', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: 1, postOnly: 'yes' }],
-    ['an unknown field', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: 1, stopPrice: '1.00' }],
-  ];
-  for (const [what, body] of badNewOrders) {
-    it(`order.new INVALID_ARGUMENT: ${what}`, async () => {
-      const rest = await api.signed(alice, 'POST', '/v1/order', body);
-      assertStatus(rest, 400);
-      assertSameError(await aliceWs.request('order.new', body), rest, 'INVALID_ARGUMENT', what);
+  // =========================================================================================================
+  describe('order.new, order.cancel, order.replace', () => {
+    it('order.new: the answer echoes the requestId (integer or string) and carries the REST order', async () => {
+      const { symbol, ref } = await freshSymbol();
+      const byNumber = await aliceWs.request('order.new', limit(symbol, 'buy', ref - 100, 5, { clientOrderId: `${idTag}-new-1` }), 41);
+      assert.equal(byNumber.op, 'order.new', JSON.stringify(byNumber));
+      assert.equal(byNumber.requestId, 41);
+      assert.equal(byNumber.duplicate, undefined);
+      const order = byNumber.order;
+      assert.equal(order.status, 'new');
+      assert.equal(order.clientOrderId, `${idTag}-new-1`);
+      assert.equal(order.timeInForce, 'GTC', 'the REST default');
+      assert.equal(order.postOnly, false, 'the REST default');
+      assert.deepEqual(order, await restGetOrder(alice, order.id), 'the same order object REST returns');
+      const byString = await aliceWs.request('order.new', limit(symbol, 'buy', ref - 101, 1, { timeInForce: 'DAY', postOnly: true }), 'req-α');
+      assert.equal(byString.op, 'order.new');
+      assert.equal(byString.requestId, 'req-α');
+      assert.equal(byString.order.timeInForce, 'DAY');
+      assert.equal(byString.order.postOnly, true);
     });
-  }
 
-  it('order.new 422: UNKNOWN_SYMBOL, INSUFFICIENT_FUNDS, RISK_LIMIT, PRICE_BAND', async () => {
-    const poor = await api.createAccount('ws-poor');
-    const poorWs = await Trader.connect(server.url, poor, 'poor');
-    const cases: Array<[string, Account, Trader, Record<string, unknown>]> = [
-      ['UNKNOWN_SYMBOL', alice, aliceWs, limit('NOSUCH', 'buy', 100_00, 1)],
-      ['INSUFFICIENT_FUNDS', poor, poorWs, limit('AAPL', 'buy', 210_00, 1)],
-      ['RISK_LIMIT', alice, aliceWs, limit('AAPL', 'buy', 200_00, 1_000_001)],
-      ['PRICE_BAND', alice, aliceWs, limit('AAPL', 'buy', 300_00, 1)],
+    it('order.new trades against a REST order: both filled, REST sees the WebSocket order', async () => {
+      const { symbol, ref } = await freshSymbol();
+      const resting = await restOrder(bob, limit(symbol, 'sell', ref, 7));
+      const taker = await aliceWs.ok('order.new', limit(symbol, 'buy', ref + 5, 7));
+      assert.equal(taker.status, 'filled');
+      assert.equal(taker.filledQuantity, 7);
+      assert.equal(taker.remainingQuantity, 0);
+      assert.equal(Number(taker.averagePrice), ref / 100, 'filled at the resting price');
+      assert.deepEqual(await restGetOrder(alice, taker.id), taker);
+      const maker = await restGetOrder(bob, resting.id);
+      assert.equal(maker.status, 'filled');
+      assert.equal(maker.filledQuantity, 7);
+      // A market order over the WebSocket, against a REST limit order.
+      await restOrder(alice, limit(symbol, 'buy', ref - 10, 3));
+      const market = await bobWs.ok('order.new', { symbol, side: 'sell', orderType: 'market', quantity: 5 });
+      assert.equal(market.orderType, 'market');
+      assert.equal(market.price, null);
+      assert.equal(market.filledQuantity, 3);
+      assert.equal(market.status, 'canceled', 'a market remainder is canceled, as over REST');
+    });
+
+    it('a repeated clientOrderId answers with the first order, as REST answers 200', async () => {
+      const { symbol, ref } = await freshSymbol();
+      const body = limit(symbol, 'buy', ref - 50, 2, { clientOrderId: `${idTag}-dup` });
+      const first = await aliceWs.ok('order.new', body);
+      const again = await aliceWs.request('order.new', body);
+      assert.equal(again.op, 'order.new');
+      assert.equal(again.duplicate, true);
+      assert.deepEqual(again.order, first);
+      const rest = await restOrder(alice, body, 200);
+      assert.equal(rest.id, first.id);
+    });
+
+    it('order.replace: new total quantity and price, the REST order after the change', async () => {
+      const { symbol, ref } = await freshSymbol();
+      const order = await aliceWs.ok('order.new', limit(symbol, 'buy', ref - 20, 10));
+      const smaller = await aliceWs.ok('order.replace', { orderId: order.id, quantity: 8 });
+      assert.equal(smaller.id, order.id);
+      assert.equal(smaller.quantity, 8);
+      assert.equal(smaller.price, money(ref - 20));
+      const repriced = await aliceWs.ok('order.replace', { orderId: order.id, price: money(ref - 25) });
+      assert.equal(repriced.price, money(ref - 25));
+      const both = await aliceWs.ok('order.replace', { orderId: Number(order.id), quantity: 12, price: money(ref - 30) });
+      assert.equal(both.quantity, 12);
+      assert.equal(both.price, money(ref - 30));
+      assert.equal(both.status, 'new');
+      assert.deepEqual(await restGetOrder(alice, order.id), both);
+      // A replace that crosses trades at once, as over REST.
+      await restOrder(bob, limit(symbol, 'sell', ref - 20, 12));
+      const crossed = await aliceWs.ok('order.replace', { orderId: order.id, price: money(ref - 20) });
+      assert.equal(crossed.status, 'filled');
+    });
+
+    it('order.cancel: the order with status canceled, as REST then shows it', async () => {
+      const { symbol, ref } = await freshSymbol();
+      const order = await restOrder(alice, limit(symbol, 'buy', ref - 30, 4));
+      const canceled = await aliceWs.ok('order.cancel', { orderId: order.id });
+      assert.equal(canceled.id, order.id);
+      assert.equal(canceled.status, 'canceled');
+      assert.equal(canceled.remainingQuantity, 0);
+      assert.deepEqual(await restGetOrder(alice, order.id), canceled);
+      const l3 = await api.publicGet(`/v1/marketdata/orderBook/L3?symbol=${symbol}`);
+      assert.deepEqual(l3.body.bids, []);
+    });
+
+    // The gateway threads do not count commands into the HTTP server's metrics.
+    if (endpoint.httpPort) it('commands are counted in the metrics as REST counts them', async () => {
+      const count = async (): Promise<number> => {
+        const text = (await api.publicGet('/metrics')).text;
+        const line = /^exchange_commands_total\{type="new_order",result="accepted"\} ([0-9.e+]+)$/m.exec(text);
+        return line ? Number(line[1]) : 0;
+      };
+      const { symbol, ref } = await freshSymbol();
+      const before = await count();
+      await aliceWs.ok('order.new', limit(symbol, 'buy', ref - 1, 1));
+      await aliceWs.ok('order.new', limit(symbol, 'buy', ref - 2, 1));
+      assert.equal(await count(), before + 2);
+    });
+  });
+
+  // =========================================================================================================
+  describe('errors: the REST code and message for the same input', () => {
+    const badNewOrders: Array<[string, Record<string, unknown>]> = [
+      ['missing symbol', { side: 'buy', orderType: 'limit', price: '200.00', quantity: 1 }],
+      ['missing quantity', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00' }],
+      ['bad side', { symbol: 'AAPL', side: 'hold', orderType: 'limit', price: '200.00', quantity: 1 }],
+      ['bad orderType', { symbol: 'AAPL', side: 'buy', orderType: 'stop', price: '200.00', quantity: 1 }],
+      ['quantity 0', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: 0 }],
+      ['quantity as a string', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: '5' }],
+      ['fractional quantity', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: 1.5 }],
+      ['price with 3 decimals', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.001', quantity: 1 }],
+      ['price as a number', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: 200, quantity: 1 }],
+      ['price 0', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '0', quantity: 1 }],
+      ['limit without a price', { symbol: 'AAPL', side: 'buy', orderType: 'limit', quantity: 1 }],
+      ['market with a price', { symbol: 'AAPL', side: 'buy', orderType: 'market', price: '200.00', quantity: 1 }],
+      ['bad timeInForce', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: 1, timeInForce: 'GTD' }],
+      ['empty clientOrderId', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: 1, clientOrderId: '' }],
+      ['postOnly not a boolean', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: 1, postOnly: 'yes' }],
+      ['an unknown field', { symbol: 'AAPL', side: 'buy', orderType: 'limit', price: '200.00', quantity: 1, stopPrice: '1.00' }],
     ];
-    for (const [code, account, trader, body] of cases) {
-      const rest = await api.signed(account, 'POST', '/v1/order', body);
+    for (const [what, body] of badNewOrders) {
+      it(`order.new INVALID_ARGUMENT: ${what}`, async () => {
+        const rest = await api.signed(alice, 'POST', '/v1/order', body);
+        assertStatus(rest, 400);
+        assertSameError(await aliceWs.request('order.new', body), rest, 'INVALID_ARGUMENT', what);
+      });
+    }
+
+    it('order.new 422: UNKNOWN_SYMBOL, INSUFFICIENT_FUNDS, RISK_LIMIT, PRICE_BAND', async () => {
+      const poor = await api.createAccount('ws-poor');
+      const poorWs = await Trader.connect(wsUrl, poor, 'poor');
+      const cases: Array<[string, Account, Trader, Record<string, unknown>]> = [
+        ['UNKNOWN_SYMBOL', alice, aliceWs, limit('NOSUCH', 'buy', 100_00, 1)],
+        ['INSUFFICIENT_FUNDS', poor, poorWs, limit('AAPL', 'buy', 210_00, 1)],
+        ['RISK_LIMIT', alice, aliceWs, limit('AAPL', 'buy', 200_00, 1_000_001)],
+        ['PRICE_BAND', alice, aliceWs, limit('AAPL', 'buy', 300_00, 1)],
+      ];
+      for (const [code, account, trader, body] of cases) {
+        const rest = await api.signed(account, 'POST', '/v1/order', body);
+        assertStatus(rest, 422);
+        assertSameError(await trader.request('order.new', body), rest, code, code);
+      }
+    });
+
+    it('order.new 422 POST_ONLY_WOULD_TRADE, and 409 DUPLICATE_CLIENT_ORDER_ID for a different repeat', async () => {
+      const { symbol, ref } = await freshSymbol();
+      await restOrder(bob, limit(symbol, 'sell', ref, 5));
+      const postOnly = limit(symbol, 'buy', ref, 1, { postOnly: true });
+      const rest = await api.signed(alice, 'POST', '/v1/order', postOnly);
       assertStatus(rest, 422);
-      assertSameError(await trader.request('order.new', body), rest, code, code);
+      assertSameError(await aliceWs.request('order.new', postOnly), rest, 'POST_ONLY_WOULD_TRADE', 'post-only');
+      await aliceWs.ok('order.new', limit(symbol, 'buy', ref - 10, 1, { clientOrderId: `${idTag}-dup-diff` }));
+      const different = limit(symbol, 'buy', ref - 10, 2, { clientOrderId: `${idTag}-dup-diff` });
+      const restDup = await api.signed(alice, 'POST', '/v1/order', different);
+      assertStatus(restDup, 409);
+      assertSameError(await aliceWs.request('order.new', different), restDup, 'DUPLICATE_CLIENT_ORDER_ID', 'different repeat');
+    });
+
+    it('order.new 422 SYMBOL_HALTED, MARKET_CLOSED, ACCOUNT_BLOCKED', async () => {
+      const { symbol, ref } = await freshSymbol();
+      const body = limit(symbol, 'buy', ref - 10, 1);
+      const compare = async (code: string, account: Account, trader: Trader): Promise<void> => {
+        const rest = await api.signed(account, 'POST', '/v1/order', body);
+        assertStatus(rest, 422);
+        assertSameError(await trader.request('order.new', body), rest, code, code);
+      };
+      assertStatus(await api.admin('POST', `/v1/admin/symbols/${symbol}/halt`), 200);
+      try {
+        await compare('SYMBOL_HALTED', alice, aliceWs);
+      } finally {
+        assertStatus(await api.admin('POST', `/v1/admin/symbols/${symbol}/resume`), 200);
+      }
+      assertStatus(await api.admin('POST', '/v1/admin/session/close'), 200);
+      try {
+        await compare('MARKET_CLOSED', alice, aliceWs);
+      } finally {
+        assertStatus(await api.admin('POST', '/v1/admin/session/open'), 200);
+      }
+      const grace = await api.createAccount('ws-grace');
+      await api.deposit(grace, 'USD', '10000.00');
+      const graceWs = await Trader.connect(wsUrl, grace, 'grace');
+      const open = await graceWs.ok('order.new', body);
+      assertStatus(await api.admin('POST', `/v1/admin/accounts/${grace.accountId}/block`), 200);
+      try {
+        await compare('ACCOUNT_BLOCKED', grace, graceWs);
+        assert.equal((await graceWs.ok('order.cancel', { orderId: open.id })).status, 'canceled', 'cancels still pass, as over REST');
+      } finally {
+        assertStatus(await api.admin('POST', `/v1/admin/accounts/${grace.accountId}/unblock`), 200);
+      }
+      await graceWs.ok('order.new', body);
+    });
+
+    it('order.cancel: NOT_FOUND (unknown, or another account\'s), ORDER_NOT_OPEN, INVALID_ARGUMENT naming orderId', async () => {
+      const { symbol, ref } = await freshSymbol();
+      const bobs = await restOrder(bob, limit(symbol, 'sell', ref + 10, 1));
+      const done = await restOrder(alice, limit(symbol, 'buy', ref - 10, 1));
+      assertStatus(await api.signed(alice, 'DELETE', `/v1/order/${done.id}`), 200);
+      const cases: Array<[string, string, number]> = [['NOT_FOUND', '987654321', 404], ['NOT_FOUND', bobs.id, 404], ['ORDER_NOT_OPEN', done.id, 409]];
+      for (const [code, id, status] of cases) {
+        const rest = await api.signed(alice, 'DELETE', `/v1/order/${id}`);
+        assertStatus(rest, status);
+        assertSameError(await aliceWs.request('order.cancel', { orderId: id }), rest, code, `cancel ${id}`);
+      }
+      assert.equal((await restGetOrder(bob, bobs.id)).status, 'new', 'another account\'s order is untouched');
+      for (const orderId of ['abc', '', '1234567890123456', -1, 1.5, null, undefined]) {
+        const answer = await aliceWs.request('order.cancel', { orderId });
+        assert.equal(answer.error?.code, 'INVALID_ARGUMENT', JSON.stringify(answer));
+        assert.match(answer.error.message, /\borderId\b/);
+      }
+      assertStatus(await api.signed(alice, 'DELETE', '/v1/order/abc'), 400);
+    });
+
+    it('order.replace: INVALID_ARGUMENT (empty, bad fields, quantity not above the filled part), NOT_FOUND, ORDER_NOT_OPEN, PRICE_BAND', async () => {
+      const { symbol, ref } = await freshSymbol();
+      const order = await restOrder(alice, limit(symbol, 'buy', ref - 10, 10));
+      await restOrder(bob, limit(symbol, 'sell', ref - 10, 4));
+      assert.equal((await restGetOrder(alice, order.id)).filledQuantity, 4);
+      const done = await restOrder(alice, limit(symbol, 'buy', ref - 20, 1));
+      assertStatus(await api.signed(alice, 'DELETE', `/v1/order/${done.id}`), 200);
+      const cases: Array<[string, string, string, Record<string, unknown>]> = [
+        ['INVALID_ARGUMENT', 'no field', order.id, {}],
+        ['INVALID_ARGUMENT', 'quantity 0', order.id, { quantity: 0 }],
+        ['INVALID_ARGUMENT', 'quantity as a string', order.id, { quantity: '9' }],
+        ['INVALID_ARGUMENT', 'price with 3 decimals', order.id, { price: '1.234' }],
+        ['INVALID_ARGUMENT', 'an unknown field', order.id, { quantity: 9, side: 'sell' }],
+        ['INVALID_ARGUMENT', 'quantity not above the filled quantity', order.id, { quantity: 4 }],
+        ['PRICE_BAND', 'a price outside the band', order.id, { price: money(ref * 2) }],
+        ['NOT_FOUND', 'an unknown order', '987654321', { quantity: 5 }],
+        ['ORDER_NOT_OPEN', 'a canceled order', done.id, { quantity: 5 }],
+      ];
+      for (const [code, what, id, body] of cases) {
+        const rest = await api.signed(alice, 'PUT', `/v1/order/${id}`, body);
+        assertSameError(await aliceWs.request('order.replace', { orderId: id, ...body }), rest, code, what);
+      }
+      const bad = await aliceWs.request('order.replace', { orderId: 'x1', quantity: 5 });
+      assert.equal(bad.error?.code, 'INVALID_ARGUMENT');
+      assert.match(bad.error.message, /\borderId\b/);
+      assert.equal((await restGetOrder(alice, order.id)).quantity, 10, 'nothing refused changed the order');
+    });
+
+    it('UNAUTHENTICATED before auth (and after a failed auth); the requestId is echoed', async () => {
+      const anonymous = await Trader.connect(wsUrl, null, 'anonymous');
+      const body = limit('AAPL', 'buy', 200_00, 1);
+      for (const [op, fields] of [['order.new', body], ['order.cancel', { orderId: '1' }], ['order.replace', { orderId: '1', quantity: 2 }]] as const) {
+        const answer = await anonymous.request(op, fields, `anon-${op}`);
+        assert.equal(answer.op, 'error');
+        assert.equal(answer.requestId, `anon-${op}`);
+        assert.equal(answer.error.code, 'UNAUTHENTICATED');
+        assert.match(answer.error.message, /auth/);
+      }
+      const from = anonymous.ws.mark();
+      anonymous.ws.send(authMessage(alice, Date.now(), 'not-the-secret'));
+      await anonymous.ws.waitFor((m) => m.op === 'error' && m.requestId === undefined, 'auth refusal', { from });
+      assert.equal((await anonymous.request('order.new', body)).error?.code, 'UNAUTHENTICATED');
+      assertStatus(await api.request('POST', '/v1/order', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }), 401);
+      assert.ok(anonymous.ws.isOpen, 'the connection stays open');
+    });
+
+    it('a missing or malformed requestId is refused with requestId null', async () => {
+      const body = limit('AAPL', 'buy', 200_00, 1);
+      for (const requestId of [undefined, null, {}, [1], 1.5, '', 'x'.repeat(65), true]) {
+        const from = aliceWs.ws.mark();
+        aliceWs.ws.send({ op: 'order.new', requestId, ...body });
+        const answer = await aliceWs.ws.waitFor((m) => m.op === 'error' || m.op === 'order.new', 'requestId refusal', { from });
+        assert.equal(answer.op, 'error', `requestId ${JSON.stringify(requestId)}: ${JSON.stringify(answer)}`);
+        assert.equal(answer.requestId, null);
+        assert.equal(answer.error.code, 'INVALID_ARGUMENT');
+        assert.match(answer.error.message, /\brequestId\b/);
+      }
+    });
+
+    it('unknown ops name the order ops', async () => {
+      const answer = await aliceWs.ws.expectError({ op: 'order.amend', requestId: 1 });
+      assert.match(answer.error.message, /order\.new, order\.cancel, order\.replace/);
+    });
+  });
+
+  // =========================================================================================================
+  describe('pipelining', () => {
+    /** Sends every message in one go, then waits for one answer per requestId. */
+    async function pipeline(trader: Trader, messages: Array<Record<string, unknown>>, timeoutMs = 30_000): Promise<Json[]> {
+      const wanted = new Set(messages.map((m) => m.requestId));
+      const from = trader.ws.mark();
+      for (const message of messages) trader.ws.send(message);
+      const last = messages[messages.length - 1].requestId;
+      await trader.ws.waitFor((m) => m.requestId === last, `answer to ${String(last)}`, { from, timeoutMs });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return trader.ws.messages.slice(from).filter((m) => m.op !== undefined && wanted.has(m.requestId));
     }
+
+    it('500 orders on one connection: 500 answers with their requestIds, in order, sequenced in that order', async () => {
+      const { symbol, ref } = await freshSymbol();
+      const messages = Array.from({ length: 500 }, (_, i) => ({
+        op: 'order.new', requestId: `p-${i}`, ...limit(symbol, i % 2 === 0 ? 'buy' : 'sell', i % 2 === 0 ? ref - 1 - (i % 40) : ref + 1 + (i % 40), 1 + (i % 3)),
+      }));
+      const answers = await pipeline(aliceWs, messages);
+      assert.equal(answers.length, 500);
+      assert.deepEqual(answers.map((a) => a.requestId), messages.map((m) => m.requestId), 'answers in request order');
+      assert.ok(answers.every((a) => a.op === 'order.new' && a.order.status === 'new'), JSON.stringify(answers.find((a) => a.op !== 'order.new')));
+      const ids = answers.map((a) => Number(a.order.id));
+      for (let i = 1; i < ids.length; i++) assert.ok(ids[i] > ids[i - 1], `order ids follow the request order at ${i}`);
+      const open = await api.signed(alice, 'GET', `/v1/orders?symbol=${symbol}&status=open&limit=1000`);
+      assert.equal(open.body.orders.length, 500);
+    });
+
+    it('refusals keep their place among pipelined commands', async () => {
+      const { symbol, ref } = await freshSymbol();
+      const messages = Array.from({ length: 60 }, (_, i) => ({
+        op: 'order.new', requestId: i, ...limit(symbol, 'buy', ref - 1 - i, i % 10 === 7 ? 0 : 1),
+      }));
+      const answers = await pipeline(aliceWs, messages);
+      assert.deepEqual(answers.map((a) => a.requestId), messages.map((m) => m.requestId));
+      answers.forEach((answer, i) => assert.equal(answer.op, i % 10 === 7 ? 'error' : 'order.new', `answer ${i}: ${JSON.stringify(answer)}`));
+    });
+
+    it('more requests in flight than the server reads at once: all answered, in order, the connection stays open', async () => {
+      const { symbol, ref } = await freshSymbol();
+      const trader = await Trader.connect(wsUrl, bob, 'bob-burst');
+      const messages = Array.from({ length: 3000 }, (_, i) => ({
+        op: 'order.new', requestId: i, ...limit(symbol, 'sell', ref + 1 + (i % 100), 1),
+      }));
+      const answers = await pipeline(trader, messages, 60_000);
+      assert.equal(answers.length, 3000);
+      assert.ok(answers.every((a, i) => a.requestId === i && a.op === 'order.new'));
+      assert.ok(trader.ws.isOpen, `open (close: ${JSON.stringify(trader.ws.closeInfo)})`);
+    });
   });
 
-  it('order.new 422 POST_ONLY_WOULD_TRADE, and 409 DUPLICATE_CLIENT_ORDER_ID for a different repeat', async () => {
-    const { symbol, ref } = await freshSymbol();
-    await restOrder(bob, limit(symbol, 'sell', ref, 5));
-    const postOnly = limit(symbol, 'buy', ref, 1, { postOnly: true });
-    const rest = await api.signed(alice, 'POST', '/v1/order', postOnly);
-    assertStatus(rest, 422);
-    assertSameError(await aliceWs.request('order.new', postOnly), rest, 'POST_ONLY_WOULD_TRADE', 'post-only');
-    await aliceWs.ok('order.new', limit(symbol, 'buy', ref - 10, 1, { clientOrderId: 'ws-dup-diff' }));
-    const different = limit(symbol, 'buy', ref - 10, 2, { clientOrderId: 'ws-dup-diff' });
-    const restDup = await api.signed(alice, 'POST', '/v1/order', different);
-    assertStatus(restDup, 409);
-    assertSameError(await aliceWs.request('order.new', different), restDup, 'DUPLICATE_CLIENT_ORDER_ID', 'different repeat');
-  });
-
-  it('order.new 422 SYMBOL_HALTED, MARKET_CLOSED, ACCOUNT_BLOCKED', async () => {
-    const { symbol, ref } = await freshSymbol();
-    const body = limit(symbol, 'buy', ref - 10, 1);
-    const compare = async (code: string, account: Account, trader: Trader): Promise<void> => {
-      const rest = await api.signed(account, 'POST', '/v1/order', body);
-      assertStatus(rest, 422);
-      assertSameError(await trader.request('order.new', body), rest, code, code);
-    };
-    assertStatus(await api.admin('POST', `/v1/admin/symbols/${symbol}/halt`), 200);
-    try {
-      await compare('SYMBOL_HALTED', alice, aliceWs);
-    } finally {
-      assertStatus(await api.admin('POST', `/v1/admin/symbols/${symbol}/resume`), 200);
-    }
-    assertStatus(await api.admin('POST', '/v1/admin/session/close'), 200);
-    try {
-      await compare('MARKET_CLOSED', alice, aliceWs);
-    } finally {
-      assertStatus(await api.admin('POST', '/v1/admin/session/open'), 200);
-    }
-    const grace = await api.createAccount('ws-grace');
-    await api.deposit(grace, 'USD', '10000.00');
-    const graceWs = await Trader.connect(server.url, grace, 'grace');
-    const open = await graceWs.ok('order.new', body);
-    assertStatus(await api.admin('POST', `/v1/admin/accounts/${grace.accountId}/block`), 200);
-    try {
-      await compare('ACCOUNT_BLOCKED', grace, graceWs);
-      assert.equal((await graceWs.ok('order.cancel', { orderId: open.id })).status, 'canceled', 'cancels still pass, as over REST');
-    } finally {
-      assertStatus(await api.admin('POST', `/v1/admin/accounts/${grace.accountId}/unblock`), 200);
-    }
-    await graceWs.ok('order.new', body);
-  });
-
-  it('order.cancel: NOT_FOUND (unknown, or another account\'s), ORDER_NOT_OPEN, INVALID_ARGUMENT naming orderId', async () => {
-    const { symbol, ref } = await freshSymbol();
-    const bobs = await restOrder(bob, limit(symbol, 'sell', ref + 10, 1));
-    const done = await restOrder(alice, limit(symbol, 'buy', ref - 10, 1));
-    assertStatus(await api.signed(alice, 'DELETE', `/v1/order/${done.id}`), 200);
-    const cases: Array<[string, string, number]> = [['NOT_FOUND', '987654321', 404], ['NOT_FOUND', bobs.id, 404], ['ORDER_NOT_OPEN', done.id, 409]];
-    for (const [code, id, status] of cases) {
-      const rest = await api.signed(alice, 'DELETE', `/v1/order/${id}`);
-      assertStatus(rest, status);
-      assertSameError(await aliceWs.request('order.cancel', { orderId: id }), rest, code, `cancel ${id}`);
-    }
-    assert.equal((await restGetOrder(bob, bobs.id)).status, 'new', 'another account\'s order is untouched');
-    for (const orderId of ['abc', '', '1234567890123456', -1, 1.5, null, undefined]) {
-      const answer = await aliceWs.request('order.cancel', { orderId });
-      assert.equal(answer.error?.code, 'INVALID_ARGUMENT', JSON.stringify(answer));
-      assert.match(answer.error.message, /\borderId\b/);
-    }
-    assertStatus(await api.signed(alice, 'DELETE', '/v1/order/abc'), 400);
-  });
-
-  it('order.replace: INVALID_ARGUMENT (empty, bad fields, quantity not above the filled part), NOT_FOUND, ORDER_NOT_OPEN, PRICE_BAND', async () => {
-    const { symbol, ref } = await freshSymbol();
-    const order = await restOrder(alice, limit(symbol, 'buy', ref - 10, 10));
-    await restOrder(bob, limit(symbol, 'sell', ref - 10, 4));
-    assert.equal((await restGetOrder(alice, order.id)).filledQuantity, 4);
-    const done = await restOrder(alice, limit(symbol, 'buy', ref - 20, 1));
-    assertStatus(await api.signed(alice, 'DELETE', `/v1/order/${done.id}`), 200);
-    const cases: Array<[string, string, string, Record<string, unknown>]> = [
-      ['INVALID_ARGUMENT', 'no field', order.id, {}],
-      ['INVALID_ARGUMENT', 'quantity 0', order.id, { quantity: 0 }],
-      ['INVALID_ARGUMENT', 'quantity as a string', order.id, { quantity: '9' }],
-      ['INVALID_ARGUMENT', 'price with 3 decimals', order.id, { price: '1.234' }],
-      ['INVALID_ARGUMENT', 'an unknown field', order.id, { quantity: 9, side: 'sell' }],
-      ['INVALID_ARGUMENT', 'quantity not above the filled quantity', order.id, { quantity: 4 }],
-      ['PRICE_BAND', 'a price outside the band', order.id, { price: money(ref * 2) }],
-      ['NOT_FOUND', 'an unknown order', '987654321', { quantity: 5 }],
-      ['ORDER_NOT_OPEN', 'a canceled order', done.id, { quantity: 5 }],
-    ];
-    for (const [code, what, id, body] of cases) {
-      const rest = await api.signed(alice, 'PUT', `/v1/order/${id}`, body);
-      assertSameError(await aliceWs.request('order.replace', { orderId: id, ...body }), rest, code, what);
-    }
-    const bad = await aliceWs.request('order.replace', { orderId: 'x1', quantity: 5 });
-    assert.equal(bad.error?.code, 'INVALID_ARGUMENT');
-    assert.match(bad.error.message, /\borderId\b/);
-    assert.equal((await restGetOrder(alice, order.id)).quantity, 10, 'nothing refused changed the order');
-  });
-
-  it('UNAUTHENTICATED before auth (and after a failed auth); the requestId is echoed', async () => {
-    const anonymous = await Trader.connect(server.url, null, 'anonymous');
-    const body = limit('AAPL', 'buy', 200_00, 1);
-    for (const [op, fields] of [['order.new', body], ['order.cancel', { orderId: '1' }], ['order.replace', { orderId: '1', quantity: 2 }]] as const) {
-      const answer = await anonymous.request(op, fields, `anon-${op}`);
-      assert.equal(answer.op, 'error');
-      assert.equal(answer.requestId, `anon-${op}`);
-      assert.equal(answer.error.code, 'UNAUTHENTICATED');
-      assert.match(answer.error.message, /auth/);
-    }
-    const from = anonymous.ws.mark();
-    anonymous.ws.send(authMessage(alice, Date.now(), 'not-the-secret'));
-    await anonymous.ws.waitFor((m) => m.op === 'error' && m.requestId === undefined, 'auth refusal', { from });
-    assert.equal((await anonymous.request('order.new', body)).error?.code, 'UNAUTHENTICATED');
-    assertStatus(await api.request('POST', '/v1/order', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }), 401);
-    assert.ok(anonymous.ws.isOpen, 'the connection stays open');
-  });
-
-  it('a missing or malformed requestId is refused with requestId null', async () => {
-    const body = limit('AAPL', 'buy', 200_00, 1);
-    for (const requestId of [undefined, null, {}, [1], 1.5, '', 'x'.repeat(65), true]) {
-      const from = aliceWs.ws.mark();
-      aliceWs.ws.send({ op: 'order.new', requestId, ...body });
-      const answer = await aliceWs.ws.waitFor((m) => m.op === 'error' || m.op === 'order.new', 'requestId refusal', { from });
-      assert.equal(answer.op, 'error', `requestId ${JSON.stringify(requestId)}: ${JSON.stringify(answer)}`);
-      assert.equal(answer.requestId, null);
-      assert.equal(answer.error.code, 'INVALID_ARGUMENT');
-      assert.match(answer.error.message, /\brequestId\b/);
-    }
-  });
-
-  it('unknown ops name the order ops', async () => {
-    const answer = await aliceWs.ws.expectError({ op: 'order.amend', requestId: 1 });
-    assert.match(answer.error.message, /order\.new, order\.cancel, order\.replace/);
-  });
-});
-
-// =========================================================================================================
-describe('pipelining', () => {
-  /** Sends every message in one go, then waits for one answer per requestId. */
-  async function pipeline(trader: Trader, messages: Array<Record<string, unknown>>, timeoutMs = 30_000): Promise<Json[]> {
-    const wanted = new Set(messages.map((m) => m.requestId));
-    const from = trader.ws.mark();
-    for (const message of messages) trader.ws.send(message);
-    const last = messages[messages.length - 1].requestId;
-    await trader.ws.waitFor((m) => m.requestId === last, `answer to ${String(last)}`, { from, timeoutMs });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    return trader.ws.messages.slice(from).filter((m) => m.op !== undefined && wanted.has(m.requestId));
-  }
-
-  it('500 orders on one connection: 500 answers with their requestIds, in order, sequenced in that order', async () => {
-    const { symbol, ref } = await freshSymbol();
-    const messages = Array.from({ length: 500 }, (_, i) => ({
-      op: 'order.new', requestId: `p-${i}`, ...limit(symbol, i % 2 === 0 ? 'buy' : 'sell', i % 2 === 0 ? ref - 1 - (i % 40) : ref + 1 + (i % 40), 1 + (i % 3)),
-    }));
-    const answers = await pipeline(aliceWs, messages);
-    assert.equal(answers.length, 500);
-    assert.deepEqual(answers.map((a) => a.requestId), messages.map((m) => m.requestId), 'answers in request order');
-    assert.ok(answers.every((a) => a.op === 'order.new' && a.order.status === 'new'), JSON.stringify(answers.find((a) => a.op !== 'order.new')));
-    const ids = answers.map((a) => Number(a.order.id));
-    for (let i = 1; i < ids.length; i++) assert.ok(ids[i] > ids[i - 1], `order ids follow the request order at ${i}`);
-    const open = await api.signed(alice, 'GET', `/v1/orders?symbol=${symbol}&status=open&limit=1000`);
-    assert.equal(open.body.orders.length, 500);
-  });
-
-  it('refusals keep their place among pipelined commands', async () => {
-    const { symbol, ref } = await freshSymbol();
-    const messages = Array.from({ length: 60 }, (_, i) => ({
-      op: 'order.new', requestId: i, ...limit(symbol, 'buy', ref - 1 - i, i % 10 === 7 ? 0 : 1),
-    }));
-    const answers = await pipeline(aliceWs, messages);
-    assert.deepEqual(answers.map((a) => a.requestId), messages.map((m) => m.requestId));
-    answers.forEach((answer, i) => assert.equal(answer.op, i % 10 === 7 ? 'error' : 'order.new', `answer ${i}: ${JSON.stringify(answer)}`));
-  });
-
-  it('more requests in flight than the server reads at once: all answered, in order, the connection stays open', async () => {
-    const { symbol, ref } = await freshSymbol();
-    const trader = await Trader.connect(server.url, bob, 'bob-burst');
-    const messages = Array.from({ length: 3000 }, (_, i) => ({
-      op: 'order.new', requestId: i, ...limit(symbol, 'sell', ref + 1 + (i % 100), 1),
-    }));
-    const answers = await pipeline(trader, messages, 60_000);
-    assert.equal(answers.length, 3000);
-    assert.ok(answers.every((a, i) => a.requestId === i && a.op === 'order.new'));
-    assert.ok(trader.ws.isOpen, `open (close: ${JSON.stringify(trader.ws.closeInfo)})`);
-  });
 });
 
 // =========================================================================================================
@@ -469,6 +492,24 @@ describe('the private orders channel alongside order entry', () => {
     // Market data subscriptions still work on the same connection.
     const snapshot = await ws.subscribe('book.L2', symbol);
     assert.deepEqual(snapshot.asks, []);
+  });
+});
+
+// =========================================================================================================
+describe('/v1/ws on an order-entry port takes order entry only', () => {
+  it('subscribe and unsubscribe are refused with where to go; bad JSON and unknown ops as on the HTTP port; the connection stays open', async () => {
+    const ws = await WsClient.connect(`http://127.0.0.1:${await orderEntryPort(api)}`, 'gateway-only');
+    clients.push(ws);
+    for (const message of [{ op: 'subscribe', channel: 'book.L2', symbol: 'AAPL' }, { op: 'unsubscribe', channel: 'orders' }]) {
+      const answer = await ws.expectError(message);
+      assert.equal(answer.error.code, 'INVALID_ARGUMENT');
+      assert.match(answer.error.message, /order entry only.*\/v1\/ws on the HTTP port/);
+    }
+    assert.equal((await ws.expectError('{not json', true)).error.code, 'INVALID_ARGUMENT');
+    assert.match((await ws.expectError({ op: 'order.amend', requestId: 1 })).error.message, /order\.new, order\.cancel, order\.replace/);
+    const tooLong = await ws.expectError({ op: 'order.new', requestId: 1, clientOrderId: 'x'.repeat(5000) });
+    assert.match(tooLong.error.message, /at most 4096 are read/);
+    assert.ok(ws.isOpen);
   });
 });
 
@@ -500,6 +541,22 @@ describe('RATE_LIMITED: the per-key token bucket REST uses', () => {
     const dave = await limited.client.createAccount('dave');
     const daveWs = await Trader.connect(limited.url, dave, 'dave');
     assert.equal((await daveWs.request('order.new', body)).error?.code, 'INSUFFICIENT_FUNDS');
+  });
+
+  it('on an order-entry port: the gateway thread\'s own bucket per key, refusing with REST\'s code and message', async () => {
+    const frank = await limited.client.createAccount('frank');
+    await limited.client.deposit(frank, 'USD', '100000.00');
+    const trader = await Trader.connect(`http://127.0.0.1:${await orderEntryPort(limited.client)}`, frank, 'frank');
+    const body = limit('AAPL', 'buy', 200_00, 1);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => trader.request('order.new', body, i)));
+    const refused = answers.filter((a) => a.op === 'error');
+    assert.ok(answers.length - refused.length >= 1 && answers.length - refused.length <= 8, `about 5 pass: ${answers.length - refused.length} did`);
+    let rest = await limited.client.signed(frank, 'GET', '/v1/wallet');
+    while (rest.status !== 429) rest = await limited.client.signed(frank, 'GET', '/v1/wallet');
+    for (const answer of refused) {
+      assertSameError(answer, rest, 'RATE_LIMITED', 'rate limited');
+      assert.ok(Number.isInteger(answer.error.retryAfterSeconds) && answer.error.retryAfterSeconds >= 1, JSON.stringify(answer));
+    }
   });
 });
 

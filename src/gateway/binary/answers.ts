@@ -9,6 +9,7 @@ import {
   type ReplacedFrame,
 } from '../../protocol/order-entry/index.ts';
 import { rejectMessageOf } from '../common/errors.ts';
+import { encodeOrderState, MAX_ORDER_STATE_ID_BYTES, ORDER_STATE_FIXED_BYTES } from './order-state.ts';
 
 /** Where the frames of one released command go. */
 export interface AnswerSink {
@@ -18,6 +19,8 @@ export interface AnswerSink {
   hasSessions(accountId: number): boolean;
   /** Frames written to `writer` since the last call go to every session of the account. */
   toAccount(accountId: number, writer: FrameWriter): void;
+  /** The order after the command (order-state.ts, `length` bytes) goes to the JSON session that sent it. */
+  orderToConnection(state: Uint8Array, length: number): void;
 }
 
 const STATUS_CODES = { new: OrderStatusCode.New, partially_filled: OrderStatusCode.PartiallyFilled, filled: OrderStatusCode.Filled, canceled: OrderStatusCode.Canceled } as const;
@@ -42,6 +45,9 @@ export class AnswerEncoder {
   private readonly replacedFrame: ReplacedFrame = {
     clientSeq: 0, orderId: 0, priceCents: 0, quantity: 0, leavesQuantity: 0, keptPriority: false, timestampMs: 0.5,
   };
+
+  private readonly state = new Uint8Array(ORDER_STATE_FIXED_BYTES + MAX_ORDER_STATE_ID_BYTES);
+  private readonly stateView = new DataView(this.state.buffer);
 
   constructor(private readonly orders: OrderStore, private readonly tickCents: (symbolId: number) => number) {}
 
@@ -74,6 +80,41 @@ export class AnswerEncoder {
       }
     }
     sink.toConnection(writer);
+  }
+
+  /**
+   * The answer to a command a JSON session sent: the Rejected frame REST's refusal maps to, or the order as
+   * it is after the command. Its own fills are in that order; other accounts' sessions hear theirs as usual.
+   */
+  answerWithOrder(released: Released, sink: AnswerSink): void {
+    const { command, events } = released;
+    if (command.kind !== CommandKind.NewOrder && command.kind !== CommandKind.CancelOrder && command.kind !== CommandKind.ReplaceOrder) return;
+    let orderId = command.kind === CommandKind.NewOrder ? command.sequence : command.orderId;
+    let duplicate = false;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      switch (event.kind) {
+        case EventKind.OrderRejected:
+          this.rejected(this.own, 0, ClientFrame.NewOrder, 0, event.code, command.accountId, 0);
+          sink.toConnection(this.own);
+          return;
+        case EventKind.CommandRejected: {
+          const quantity = command.kind === CommandKind.ReplaceOrder ? command.quantity : 0;
+          this.rejected(this.own, 0, requestTypeOf(command.kind), event.orderId, event.code, command.accountId, quantity);
+          sink.toConnection(this.own);
+          return;
+        }
+        case EventKind.DuplicateOrder:
+          orderId = event.orderId;
+          duplicate = true;
+          break;
+        default:
+          if (eventAccountId(event) !== command.accountId || eventOrderId(event) !== orderId) this.forOther(event, sink);
+      }
+    }
+    const order = this.order;
+    if (!this.orders.read(orderId, order)) throw new Error(`order-entry answer: order ${orderId} is missing from the order store`);
+    sink.orderToConnection(this.state, encodeOrderState(order, duplicate, this.state, this.stateView));
   }
 
   /** A command no connection of this gateway sent (REST, admin, session close): only what others must hear. */

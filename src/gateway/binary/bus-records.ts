@@ -2,8 +2,13 @@
 // one ring message; requests carry the client's frame body verbatim, answers carry finished wire frames, so
 // nothing is re-encoded between the socket and the engine thread.
 //
-// Gateway -> engine:  u8 kind (the ClientFrame type, or Closed), u32 connectionId, u32 accountId, frame body
-// Engine -> gateway:  u8 target, u32 connectionId or accountId, wire frames (any number, back to back)
+// Gateway -> engine:  u8 kind (the ClientFrame type, or Closed or JsonLogin; a NewOrder, Cancel or Replace
+//                     from a JSON session has JSON_ANSWER added), u32 connectionId, u32 accountId, frame body
+// Engine -> gateway:  u8 target, u32 connectionId or accountId, wire frames (any number, back to back), or
+//                     for target OrderState one order (order-state.ts)
+//
+// A JSON session (the /v1/ws endpoint of a gateway thread) sends its orders as the binary frames, with one
+// difference: a NewOrder's clientOrderId is UTF-8 (REST allows any characters) where the wire's is ASCII.
 
 export const INBOUND_HEADER_BYTES = 9;
 export const OUTBOUND_HEADER_BYTES = 5;
@@ -12,7 +17,12 @@ export const OUTBOUND_HEADER_BYTES = 5;
 export const InboundKind = {
   /** The connection is gone: the engine forgets its routing (accountId says whose session it was). */
   Closed: 0x10,
+  /** A JSON session's {"op":"auth"}: the body is the message's apiKey, timestamp and signature as JSON text. */
+  JsonLogin: 0x11,
 } as const;
+
+/** Added to a request's kind by a JSON session: answer with OrderState (or a Rejected frame), no fills. */
+export const JSON_ANSWER = 0x40;
 
 /** Engine -> gateway: who gets the frames. */
 export const OutboundTarget = {
@@ -22,4 +32,6 @@ export const OutboundTarget = {
   Account: 2,
   /** One connection, which the gateway closes after writing the frames (a failed login). */
   ConnectionThenClose: 3,
+  /** One JSON session: the order after its command (order-state.ts), the answer to that request. */
+  OrderState: 4,
 } as const;

@@ -4,7 +4,8 @@
 // the other, and no postMessage is used after setup.
 //
 // One port serves both transports: a connection whose first bytes are "GET " is an HTTP upgrade to a
-// WebSocket at /v1/order-entry carrying the same frames in binary messages; anything else is raw TCP.
+// WebSocket at /v1/order-entry carrying the same frames in binary messages, or at /v1/ws speaking JSON order
+// entry (json-order-entry.ts); anything else is raw TCP.
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -18,7 +19,11 @@ import {
 import { TokenBucketLimiter } from '../common/rate-limit.ts';
 import { INBOUND_HEADER_BYTES, InboundKind, OUTBOUND_HEADER_BYTES, OutboundTarget } from './bus-records.ts';
 import { type BytePipe, ClientConnection, tcpPipe, webSocketPipe } from './client-connection.ts';
-import { checkNewOrder, checkOrderId, checkReplace, type InstrumentRules } from './order-checks.ts';
+import { checkNewOrder, checkOrderId, checkReplace } from './order-checks.ts';
+import type { InstrumentConfig } from '../../engine/index.ts';
+import { SymbolTable } from '../http/symbols.ts';
+import { WS_SIGNED_PATH } from '../ws/order-requests.ts';
+import { type JsonEntrySettings, JsonOrderEntry } from './json-order-entry.ts';
 
 export interface GatewayThreadSetup {
   gatewayIndex: number;
@@ -28,7 +33,10 @@ export interface GatewayThreadSetup {
   outbound: RingBuffers;
   host: string;
   port: number;
-  instruments: InstrumentRules[];
+  /** The listed instruments by symbolId (their tick sizes for the checks, their symbols for JSON sessions). */
+  instruments: readonly InstrumentConfig[];
+  /** The JSON sessions of /v1/ws. */
+  webSocket: JsonEntrySettings;
   /** Per API key, as for REST (each gateway thread keeps its own buckets). */
   ratePerKey: { ratePerSecond: number; burst: number };
   /** A client with more than this many answer bytes unwritten is disconnected as a slow consumer. */
@@ -46,6 +54,7 @@ const outbound = SpscRing.attach(setup.outbound);
 const connections = new Map<number, ClientConnection>();
 const byAccount = new Map<number, ClientConnection[]>();
 const limiter = new TokenBucketLimiter({ ...setup.ratePerKey, clock: () => performance.now() });
+const json = new JsonOrderEntry(inbound, new SymbolTable(setup.instruments), limiter, setup.webSocket);
 const local = new FrameWriter(4096);
 const dirty: ClientConnection[] = [];
 const blocked: ClientConnection[] = [];
@@ -316,9 +325,15 @@ const EMPTY = new Uint8Array(0);
 
 // Connections ---------------------------------------------------------------------------------------------
 
-function accept(pipe: BytePipe): ClientConnection {
-  const connection = new ClientConnection(nextConnectionId++, pipe);
+/** Binary and JSON connections share one numbering: the engine thread's answers name them by it. */
+function newConnectionId(): number {
+  const id = nextConnectionId++;
   if (nextConnectionId > 0xffff_fff0) nextConnectionId = 1;
+  return id;
+}
+
+function accept(pipe: BytePipe): ClientConnection {
+  const connection = new ClientConnection(newConnectionId(), pipe);
   connections.set(connection.connectionId, connection);
   connection.lastHeardMs = Date.now();
   if (closing) disconnect(connection, DisconnectCode.ShuttingDown, 'the server is shutting down');
@@ -372,11 +387,18 @@ function onTcp(socket: Socket): void {
 }
 
 const httpServer = createHttpServer((_request, response) => {
-  response.writeHead(426, { 'content-type': 'text/plain' }).end(`upgrade to a WebSocket at ${LOGIN_SIGNED_PATH}, or speak the binary protocol over TCP\n`);
+  response.writeHead(426, { 'content-type': 'text/plain' })
+    .end(`upgrade to a WebSocket at ${LOGIN_SIGNED_PATH} (binary frames) or ${WS_SIGNED_PATH} (JSON order entry), or speak the binary protocol over TCP\n`);
 });
 const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+const jsonWss = new WebSocketServer({ noServer: true, maxPayload: json.maxPayloadBytes });
 httpServer.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
-  if (new URL(request.url ?? '/', 'http://x').pathname !== LOGIN_SIGNED_PATH) {
+  const path = new URL(request.url ?? '/', 'http://x').pathname;
+  if (path === WS_SIGNED_PATH && !closing) {
+    jsonWss.handleUpgrade(request, socket, head, (ws) => json.open(ws, request, newConnectionId()));
+    return;
+  }
+  if (path !== LOGIN_SIGNED_PATH) {
     socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
     return;
   }
@@ -408,7 +430,10 @@ function onAnswer(data: Uint8Array, offset: number, length: number): void {
     return;
   }
   const connection = connections.get(id);
-  if (!connection) return;
+  if (!connection) {
+    if (target === OutboundTarget.OrderState || json.has(id)) json.onAnswer(target, id, data, view, start);
+    return;
+  }
   if (connection.loginPending) settleLogin(connection, data, view, start);
   deliver(connection, data, start, end);
   connection.answered++;
@@ -449,6 +474,7 @@ async function drainAnswers(): Promise<void> {
   for (;;) {
     const read = outbound.poll(onAnswer);
     if (dirty.length > 0) flushDirty();
+    json.flush();
     if (read === 0) {
       if (closing && outbound.isEmpty) return;
       await outbound.waitForMessagesAsync(200);
@@ -488,10 +514,12 @@ parentPort!.on('message', (message: ParentToGateway) => {
   // Answers already on the bus go out before the goodbye.
   outbound.poll(onAnswer);
   flushDirty();
+  json.close();
   for (const connection of [...connections.values()]) disconnect(connection, DisconnectCode.ShuttingDown, 'the server is shutting down');
   clearInterval(idleTimer);
   void draining.finally(() => {
     wss.close();
+    jsonWss.close();
     post({ type: 'closed' });
   });
 });

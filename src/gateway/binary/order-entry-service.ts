@@ -21,7 +21,10 @@ import {
 import type { Released } from '../../sequencer/index.ts';
 import { verifySignature } from '../common/signing.ts';
 import { AnswerEncoder, type AnswerSink } from './answers.ts';
-import { INBOUND_HEADER_BYTES, InboundKind, OUTBOUND_HEADER_BYTES, OutboundTarget } from './bus-records.ts';
+import { verifyAuthMessage } from '../ws/order-requests.ts';
+import { INBOUND_HEADER_BYTES, InboundKind, JSON_ANSWER, OUTBOUND_HEADER_BYTES, OutboundTarget } from './bus-records.ts';
+import type { JsonEntrySettings } from './json-order-entry.ts';
+import { isAscii } from './order-state.ts';
 import type { GatewayThreadSetup, GatewayToParent } from './gateway-thread.ts';
 import { RouteTable } from './route-table.ts';
 
@@ -35,6 +38,10 @@ export interface OrderEntryOptions {
   ratePerKey: { ratePerSecond: number; burst: number };
   maxBufferedBytes: number;
   idleTimeoutMs: number;
+  /** How far a login's timestamp may be from the clock, ms (as for REST). */
+  signatureWindowMs: number;
+  /** The JSON sessions' /v1/ws endpoint on the gateway threads. */
+  webSocket: JsonEntrySettings;
   clock: () => number;
   log: (message: string) => void;
 }
@@ -111,7 +118,8 @@ export class OrderEntryService {
       outbound: outbound.buffers,
       host: this.options.host,
       port: this.options.port === 0 ? 0 : this.options.port + index,
-      instruments: this.node.config.instruments.map((instrument) => ({ tickCents: instrument.tickCents })),
+      instruments: this.node.config.instruments,
+      webSocket: this.options.webSocket,
       ratePerKey: this.options.ratePerKey,
       maxBufferedBytes: this.options.maxBufferedBytes,
       idleTimeoutMs: this.options.idleTimeoutMs,
@@ -163,7 +171,8 @@ export class OrderEntryService {
   private readonly onRequest = (data: Uint8Array, offset: number, length: number): void => {
     const gateway = this.current!;
     const view = gateway.inbound.view;
-    const kind = data[offset];
+    const kind = data[offset] & ~JSON_ANSWER;
+    const json = (data[offset] & JSON_ANSWER) !== 0;
     const connectionId = view.getUint32(offset + 1, true);
     const accountId = view.getUint32(offset + 5, true);
     const body = offset + INBOUND_HEADER_BYTES;
@@ -177,8 +186,9 @@ export class OrderEntryService {
         command.accountId = accountId; command.symbolId = order.symbolId; command.side = order.side as Side;
         command.orderType = order.orderType as OrderType; command.priceCents = order.priceCents; command.quantity = order.quantity;
         command.timeInForce = order.timeInForce as TimeInForce; command.postOnly = (order.flags & OrderFlag.PostOnly) !== 0;
-        command.clientOrderId = order.clientOrderId;
-        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, order.clientSeq);
+        // A JSON session's clientOrderId is UTF-8 (bus-records.ts); the frame decoder read it byte by byte.
+        command.clientOrderId = json && !isAscii(order.clientOrderId) ? Buffer.from(order.clientOrderId, 'latin1').toString('utf8') : order.clientOrderId;
+        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, order.clientSeq, json);
         return;
       }
       case ClientFrame.Cancel: {
@@ -186,7 +196,7 @@ export class OrderEntryService {
         const command = this.cancelCommand;
         command.accountId = accountId;
         command.orderId = this.scratchCancel.orderId;
-        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, this.scratchCancel.clientSeq);
+        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, this.scratchCancel.clientSeq, json);
         return;
       }
       case ClientFrame.Replace: {
@@ -194,12 +204,15 @@ export class OrderEntryService {
         decodeReplace(data, view, body, bodyLength, replace);
         const command = this.replaceCommand;
         command.accountId = accountId; command.orderId = replace.orderId; command.quantity = replace.quantity; command.priceCents = replace.priceCents;
-        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, replace.clientSeq);
+        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, replace.clientSeq, json);
         return;
       }
       case ClientFrame.Login:
         decodeLogin(data, view, body, bodyLength, this.scratchLogin);
         this.login(gateway, connectionId);
+        return;
+      case InboundKind.JsonLogin:
+        this.jsonLogin(gateway, connectionId, data, body, bodyLength);
         return;
       case InboundKind.Closed: {
         // The engine thread's own record of the login, not the gateway's: the gateway may not have seen
@@ -223,7 +236,7 @@ export class OrderEntryService {
     const result = verifySignature({
       apiKey: login.apiKey, timestamp: String(login.timestampMs), signature: Buffer.from(login.signature).toString('hex'),
       method: 'GET', pathWithQuery: LOGIN_SIGNED_PATH, rawBody: '', nowMs: this.options.clock(),
-      lookupSecret: (key) => this.node.accounts.byKey(key)?.apiSecret,
+      lookupSecret: (key) => this.node.accounts.byKey(key)?.apiSecret, windowMs: this.options.signatureWindowMs,
       fieldNames: { apiKey: 'apiKey', timestamp: 'timestampMs', signature: 'signature' },
     });
     const writer = this.loginWriter;
@@ -232,6 +245,22 @@ export class OrderEntryService {
       this.sessionAccounts.set(sessionKey(this.currentIndex, connectionId), account.accountId);
       this.countSession(account.accountId, this.currentIndex, +1);
       writer.loginAccepted(account.accountId, Math.floor(this.options.clock()));
+    } else {
+      writer.rejected({ clientSeq: 0, requestType: ClientFrame.Login, errorCode: ERROR_CODE_NUMBERS[result.error.code], orderId: 0, message: result.error.message });
+    }
+    this.send(gateway, OutboundTarget.Connection, connectionId, writer);
+  }
+
+  /**
+   * Checks a JSON session's {"op":"auth"} as the HTTP server's /v1/ws does. The session gets no fills pushed
+   * (its endpoint has no orders channel), so nothing is recorded here: the gateway binds it on LoginAccepted.
+   */
+  private jsonLogin(gateway: Gateway, connectionId: number, data: Uint8Array, body: number, bodyLength: number): void {
+    const message = JSON.parse(Buffer.from(data.buffer, data.byteOffset + body, bodyLength).toString('utf8')) as Record<string, unknown>;
+    const result = verifyAuthMessage(message, this.options.clock(), (key) => this.node.accounts.byKey(key)?.apiSecret, this.options.signatureWindowMs);
+    const writer = this.loginWriter;
+    if (result.ok) {
+      writer.loginAccepted(this.node.accounts.byKey(result.apiKey)!.accountId, Math.floor(this.options.clock()));
     } else {
       writer.rejected({ clientSeq: 0, requestType: ClientFrame.Login, errorCode: ERROR_CODE_NUMBERS[result.error.code], orderId: 0, message: result.error.message });
     }
@@ -252,7 +281,8 @@ export class OrderEntryService {
     if (this.routes.take(sequence)) {
       this.routeGateway = this.gateways[this.routes.gateway];
       this.routeConnection = this.routes.connectionId;
-      this.answers.answer(released, this.routes.clientSeq, this.sink);
+      if (this.routes.json) this.answers.answerWithOrder(released, this.sink);
+      else this.answers.answer(released, this.routes.clientSeq, this.sink);
     } else if (this.sessions.size > 0) {
       this.answers.notify(released, this.sink);
     }
@@ -276,6 +306,7 @@ export class OrderEntryService {
       }
       writer.reset();
     },
+    orderToConnection: (state, length) => this.sendBytes(this.routeGateway!, OutboundTarget.OrderState, this.routeConnection, state, length),
   };
 
   /** One outbound record with the frames in `writer` (then reset). Sent even when empty: the gateway

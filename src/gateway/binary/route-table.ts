@@ -1,5 +1,5 @@
 // Which connection sent each command still waiting to be durable: sequence -> (gateway, connection,
-// clientSeq), in typed arrays indexed by sequence modulo a power of two. Commands are released in sequence
+// clientSeq, whether it is a JSON session's), in typed arrays indexed by sequence modulo a power of two. Commands are released in sequence
 // order and the window of pending ones is bounded by what the journal has in flight, so the table stays
 // small; it doubles when a slot it needs is still taken. Commands from other sources (REST, admin) have no
 // entry: their sequences fall in the gaps.
@@ -9,10 +9,13 @@ export class RouteTable {
   private gateways: Uint8Array;
   private connections: Uint32Array;
   private clientSeqs: Uint32Array;
+  private jsonFlags: Uint8Array;
   /** Filled by take(). */
   gateway = 0;
   connectionId = 0;
   clientSeq = 0;
+  /** The command came from a JSON session (answered with the order, not frames). */
+  json = false;
 
   constructor(initialSlots = 1 << 16) {
     this.mask = initialSlots - 1;
@@ -20,9 +23,10 @@ export class RouteTable {
     this.gateways = new Uint8Array(initialSlots);
     this.connections = new Uint32Array(initialSlots);
     this.clientSeqs = new Uint32Array(initialSlots);
+    this.jsonFlags = new Uint8Array(initialSlots);
   }
 
-  add(sequence: number, gateway: number, connectionId: number, clientSeq: number): void {
+  add(sequence: number, gateway: number, connectionId: number, clientSeq: number, json: boolean): void {
     let slot = sequence & this.mask;
     while (this.sequences[slot] !== 0) {
       this.grow();
@@ -32,6 +36,7 @@ export class RouteTable {
     this.gateways[slot] = gateway;
     this.connections[slot] = connectionId;
     this.clientSeqs[slot] = clientSeq;
+    this.jsonFlags[slot] = json ? 1 : 0;
   }
 
   /** True (and the route in gateway/connectionId/clientSeq) when `sequence` has one; the entry is removed. */
@@ -42,17 +47,19 @@ export class RouteTable {
     this.gateway = this.gateways[slot];
     this.connectionId = this.connections[slot];
     this.clientSeq = this.clientSeqs[slot];
+    this.json = this.jsonFlags[slot] === 1;
     return true;
   }
 
   private grow(): void {
-    const old = { sequences: this.sequences, gateways: this.gateways, connections: this.connections, clientSeqs: this.clientSeqs };
+    const old = { sequences: this.sequences, gateways: this.gateways, connections: this.connections, clientSeqs: this.clientSeqs, jsonFlags: this.jsonFlags };
     const slots = old.sequences.length * 2;
     this.mask = slots - 1;
     this.sequences = new Float64Array(slots);
     this.gateways = new Uint8Array(slots);
     this.connections = new Uint32Array(slots);
     this.clientSeqs = new Uint32Array(slots);
+    this.jsonFlags = new Uint8Array(slots);
     for (let i = 0; i < old.sequences.length; i++) {
       const sequence = old.sequences[i];
       if (sequence === 0) continue;
@@ -61,6 +68,7 @@ export class RouteTable {
       this.gateways[slot] = old.gateways[i];
       this.connections[slot] = old.connections[i];
       this.clientSeqs[slot] = old.clientSeqs[i];
+      this.jsonFlags[slot] = old.jsonFlags[i];
     }
   }
 }

@@ -100,9 +100,9 @@ export function cancelCommand(order: OrderRecord): UnstampedCommand {
 /** The replace command for a validated body: 400 for a price off the tick or a quantity not above the filled part. */
 export function replaceCommand(order: OrderRecord, body: ReplaceBody, symbols: SymbolTable): UnstampedCommand {
   const priceCents = body.price === undefined ? 0 : parsePriceCents(body.price, 'price');
-  if (priceCents !== 0 && priceCents % symbols.instruments[order.symbolId].tickCents !== 0) {
-    throw invalidArgument('price must be a multiple of the tick size');
-  }
+  const tickCents = symbols.instruments[order.symbolId].tickCents;
+  // Worded as the engine thread words its refusal of the same replace from a gateway thread (binary/answers.ts).
+  if (priceCents !== 0 && priceCents % tickCents !== 0) throw invalidArgument(`price must be a multiple of the tick size ${(tickCents / 100).toFixed(2)}`);
   if (body.quantity !== undefined && body.quantity <= order.filledQuantity) {
     throw invalidArgument(`quantity must exceed the filled quantity ${order.filledQuantity} (it is the new total)`);
   }

@@ -8,46 +8,23 @@
 // for commands is the order they were sequenced. A connection with `maxInFlight` requests unanswered is
 // no longer read until half of them are answered: TCP pushes back on the client, and neither its requests
 // nor its answers pile up here.
-import type { ValidateFunction } from 'ajv';
 import type { Released, UnstampedCommand } from '../../sequencer/index.ts';
 import type { OrderRecord } from '../../views/index.ts';
-import { ApiError, invalidArgument, rateLimited, type TokenBucketLimiter, toApiError } from '../common/index.ts';
+import { ApiError, rateLimited, type TokenBucketLimiter, toApiError } from '../common/index.ts';
 import { requireReady } from '../http/auth.ts';
 import type { GatewayContext } from '../http/context.ts';
 import {
-  amendOutcome, cancelCommand, isDuplicate, newBodyAjv, type NewOrderBody, newOrderCommand, newOrderOutcome, openOwnOrder, type ReplaceBody,
-  replaceCommand, schemaError,
+  amendOutcome, cancelCommand, isDuplicate, type NewOrderBody, newOrderCommand, newOrderOutcome, openOwnOrder, type ReplaceBody, replaceCommand,
+  schemaError,
 } from '../http/order-commands.ts';
 import { presentOrder } from '../http/presenters.ts';
-import { schemas } from '../http/schemas.ts';
 import type { PendingAnswer } from './answer-queue.ts';
+import {
+  compileOrderValidators, errorAnswer, hasBodyField, isRequestId, type OrderOp, orderIdOf, type RequestId, requestIdRequired,
+} from './order-requests.ts';
 import type { Session } from './session.ts';
 
-export type OrderOp = 'order.new' | 'order.cancel' | 'order.replace';
-
-/** The client's tag of a request, echoed in its answer. */
-type RequestId = string | number;
-
-const MAX_REQUEST_ID_LENGTH = 64;
-const ORDER_ID = /^[0-9]{1,15}$/;
-
-function isRequestId(value: unknown): value is RequestId {
-  if (typeof value === 'string') return value.length >= 1 && value.length <= MAX_REQUEST_ID_LENGTH;
-  return Number.isSafeInteger(value);
-}
-
-/** The order id of a cancel or replace as the REST path carries it: 1 to 15 digits (a JSON integer is taken too). */
-function orderIdOf(value: unknown): string {
-  if (typeof value === 'string' && ORDER_ID.test(value)) return value;
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < 1e15) return String(value);
-  throw invalidArgument('orderId must be an order id: a string of 1 to 15 digits, like "42"');
-}
-
-/** Whether a replace carries any field of PUT /v1/order/{id}'s body (known or not) besides the envelope. */
-function hasBodyField(message: Record<string, unknown>): boolean {
-  for (const key in message) if (key !== 'op' && key !== 'requestId' && key !== 'orderId') return true;
-  return false;
-}
+export type { OrderOp } from './order-requests.ts';
 
 /** A command waiting to be durable; `order` is the order a cancel or replace acts on. */
 class PendingCommand implements PendingAnswer {
@@ -60,27 +37,8 @@ class PendingCommand implements PendingAnswer {
   ) {}
 }
 
-/**
- * The schemas of the REST bodies plus the envelope (op, requestId, orderId), so that a message is checked
- * where it lies, with the REST wording. Replace drops `minProperties` (the envelope would satisfy it):
- * a replace without any body field is checked against the REST schema as the empty body it is.
- */
-function compileValidators(): { newOrder: ValidateFunction; replace: ValidateFunction; emptyReplace: ValidateFunction } {
-  const ajv = newBodyAjv();
-  const envelope = { op: {}, requestId: {}, orderId: {} };
-  const rest = schemas.newOrderBody;
-  return {
-    newOrder: ajv.compile({
-      type: 'object', required: [...rest.required], additionalProperties: false,
-      properties: { ...rest.properties, op: envelope.op, requestId: envelope.requestId },
-    }),
-    replace: ajv.compile({ type: 'object', additionalProperties: false, properties: { ...schemas.replaceBody.properties, ...envelope } }),
-    emptyReplace: ajv.compile(schemas.replaceBody),
-  };
-}
-
 export class OrderEntry {
-  private readonly validate = compileValidators();
+  private readonly validate = compileOrderValidators();
 
   constructor(
     private readonly context: GatewayContext,
@@ -92,8 +50,7 @@ export class OrderEntry {
   handle(session: Session, op: OrderOp, message: Record<string, unknown>): void {
     const requestId = message.requestId;
     if (!isRequestId(requestId)) {
-      this.refuse(session, null, invalidArgument(
-        `requestId is required: a string of 1 to ${MAX_REQUEST_ID_LENGTH} characters or an integer, echoed in the answer`));
+      this.refuse(session, null, requestIdRequired());
       return;
     }
     try {
@@ -194,10 +151,4 @@ export class OrderEntry {
     if (apiError.code === 'INTERNAL') console.error('internal error in WebSocket order entry:', error);
     return apiError;
   }
-}
-
-function errorAnswer(requestId: RequestId | null, error: ApiError): Buffer {
-  const body: { code: string; message: string; retryAfterSeconds?: number } = { code: error.code, message: error.message };
-  if (error.retryAfterSeconds !== undefined) body.retryAfterSeconds = error.retryAfterSeconds;
-  return Buffer.from(JSON.stringify({ op: 'error', requestId, error: body }));
 }

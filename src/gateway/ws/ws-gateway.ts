@@ -7,12 +7,13 @@ import type { WebSocket } from 'ws';
 import { EventKind } from '../../engine/index.ts';
 import type { Released } from '../../sequencer/index.ts';
 import type { SymbolChange } from '../../views/index.ts';
-import { type TokenBucketLimiter, verifySignature } from '../common/index.ts';
+import type { TokenBucketLimiter } from '../common/index.ts';
 import type { GatewayContext } from '../http/context.ts';
 import { presentExecution, presentOrder } from '../http/presenters.ts';
 import { ChannelHub } from './hub.ts';
 import { isMarketChannel, MARKET_CHANNELS, snapshotMessage, updateMessage } from './messages.ts';
 import { OrderEntry } from './order-entry.ts';
+import { verifyAuthMessage } from './order-requests.ts';
 import { Session } from './session.ts';
 
 export interface WebSocketSettings {
@@ -207,18 +208,7 @@ export function registerWebSocketGateway(app: FastifyInstance, context: GatewayC
   }
 
   function authenticate(session: Session, message: Record<string, unknown>): void {
-    const result = verifySignature({
-      apiKey: typeof message.apiKey === 'string' ? message.apiKey : undefined,
-      timestamp: typeof message.timestamp === 'string' || typeof message.timestamp === 'number' ? String(message.timestamp) : undefined,
-      signature: typeof message.signature === 'string' ? message.signature : undefined,
-      method: 'GET',
-      pathWithQuery: '/v1/ws',
-      rawBody: '',
-      nowMs: context.clock.nowMs(),
-      lookupSecret: (apiKey) => node.accounts.byKey(apiKey)?.apiSecret,
-      windowMs: context.settings.signatureWindowMs,
-      fieldNames: { apiKey: 'apiKey field', timestamp: 'timestamp field', signature: 'signature field' },
-    });
+    const result = verifyAuthMessage(message, context.clock.nowMs(), (apiKey) => node.accounts.byKey(apiKey)?.apiSecret, context.settings.signatureWindowMs);
     if (!result.ok) {
       session.sendJson(error(result.error.code, result.error.message));
       return;
