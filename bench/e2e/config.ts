@@ -30,8 +30,8 @@ export interface Config {
   stopP99Ms: number;
   quick: boolean;
   skipEcho: boolean;
-  /** Where the ws transport connects: /v1/ws on an order-entry port (a gateway thread) or on the HTTP port (the engine thread). */
-  wsEndpoint: 'order-entry' | 'http';
+  /** Where ws and http send orders: the order-entry port (a gateway thread) or the HTTP port (the engine thread). */
+  jsonEndpoint: 'order-entry' | 'http';
   cpuProf: boolean;
   keepData: boolean;
   mix: FlowMix;
@@ -70,7 +70,7 @@ export const USAGE = `npm run bench -- [options]   (or: npm run exchange -- benc
   --stop-p99-ms 50              a ladder stops after a step with p99 over this (or answered under 90% of target)
   --seed 20261122               the order flow's seed
   --skip-echo                   no echo servers (no ceiling_ratio)
-  --ws-endpoint order-entry     ws: /v1/ws on the order-entry port (gateway thread), or http (the HTTP port's, on the engine thread)
+  --json-endpoint order-entry   ws and http: /v1/ws and /v1/order on the order-entry port (gateway thread), or http (the HTTP port, engine thread)
   --cpu-prof                    server CPU profiles in bench/results/e2e-<transport>-cpuprof-<time>/
   --keep-data                   keep the exchanges' data directories`;
 
@@ -93,7 +93,7 @@ export function parseConfig(argv: string[]): Config {
       'stop-p99-ms': { type: 'string', default: '50' },
       seed: { type: 'string', default: '20261122' },
       'skip-echo': { type: 'boolean', default: false },
-      'ws-endpoint': { type: 'string', default: 'order-entry' },
+      'json-endpoint': { type: 'string', default: 'order-entry' },
       'cpu-prof': { type: 'boolean', default: false },
       'keep-data': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -109,8 +109,8 @@ export function parseConfig(argv: string[]): Config {
   const names = String(a.transports).split(',').map((s) => s.trim()).filter(Boolean);
   for (const name of names) if (!(TRANSPORTS as readonly string[]).includes(name)) throw new Error(`unknown transport ${name}: use ${TRANSPORTS.join(',')}`);
   const loadProcesses = Math.max(1, Number(a['load-processes']));
-  const wsEndpoint = String(a['ws-endpoint']);
-  if (wsEndpoint !== 'order-entry' && wsEndpoint !== 'http') throw new Error(`--ws-endpoint ${wsEndpoint}: use order-entry or http`);
+  const jsonEndpoint = String(a['json-endpoint']);
+  if (jsonEndpoint !== 'order-entry' && jsonEndpoint !== 'http') throw new Error(`--json-endpoint ${jsonEndpoint}: use order-entry or http`);
   const transports = (names as TransportName[]).map((name): TransportPlan => {
     const d = DEFAULTS[name];
     const rates = str(`${name}-rates`) !== undefined ? numbers(str(`${name}-rates`)!) : quick ? [d.quickRate] : d.rates;
@@ -133,7 +133,7 @@ export function parseConfig(argv: string[]): Config {
     stopP99Ms: Number(a['stop-p99-ms']),
     quick,
     skipEcho: a['skip-echo'] === true,
-    wsEndpoint,
+    jsonEndpoint,
     cpuProf: a['cpu-prof'] === true,
     keepData: a['keep-data'] === true,
     mix: E2E_MIX,

@@ -90,8 +90,9 @@ async function setUp(exchange: Exchange, plan: TransportPlan): Promise<{ account
   return {
     accounts, symbols,
     target: {
-      host: url.hostname, ports: orderEntry.ports, httpUrl: exchange.url,
-      wsUrl: config.wsEndpoint === 'http' ? `ws://${url.host}/v1/ws` : `ws://${url.hostname}:${orderEntry.ports[0]}/v1/ws`,
+      host: url.hostname, ports: orderEntry.ports,
+      wsUrl: config.jsonEndpoint === 'http' ? `ws://${url.host}/v1/ws` : `ws://${url.hostname}:${orderEntry.ports[0]}/v1/ws`,
+      httpUrl: config.jsonEndpoint === 'http' ? exchange.url : `http://${url.hostname}:${orderEntry.ports[0]}`,
     },
   };
 }
@@ -125,10 +126,10 @@ function tableStart(tables: string[], title: string): (row: Row) => void {
 async function runTransport(plan: TransportPlan): Promise<TransportReport> {
   const tables: string[] = [];
   const name = plan.name;
-  const shape = name === 'http'
+  const shape = (name === 'http'
     ? `${plan.connections} keep-alive sockets, one request at a time each, ${plan.accounts} accounts taking turns`
-    : `${plan.connections} connections (one account each), at most ${plan.window} requests unanswered per connection` +
-      (name === 'ws' ? `, to /v1/ws on ${config.wsEndpoint === 'http' ? 'the HTTP port (engine thread)' : 'the order-entry port (gateway thread)'}` : '');
+    : `${plan.connections} connections (one account each), at most ${plan.window} requests unanswered per connection`) +
+      (name === 'binary' ? '' : `, to ${config.jsonEndpoint === 'http' ? 'the HTTP port (engine thread)' : 'the order-entry port (gateway thread)'}`);
   log('');
   log(`== ${name}: ${shape}; ${config.loadProcesses} load process(es)`);
   const exchange = await startExchange({

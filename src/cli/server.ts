@@ -74,13 +74,14 @@ export async function startServer(config: ServerConfig, log: (message: string) =
   const orderEntry = await OrderEntryService.start(node, {
     host: config.host, port: config.orderEntry.port, threads: config.orderEntry.threads, ringBytes: config.orderEntry.ringBytes,
     ratePerKey: { ratePerSecond: config.gateway.perKeyRatePerSecond, burst: config.gateway.perKeyBurst },
-    signatureWindowMs: config.gateway.signatureWindowMs, webSocket: config.websocket,
+    signatureWindowMs: config.gateway.signatureWindowMs, webSocket: config.websocket, http: config.gateway,
     maxBufferedBytes: config.orderEntry.maxBufferedBytes, idleTimeoutMs: config.orderEntry.idleTimeoutMs, clock: () => systemClock.nowMs(), log,
   });
   app.get('/v1/order-entry', async () => ({
     protocol: 'binary order entry, docs/order-entry-protocol.md', ports: orderEntry.ports, webSocketPath: '/v1/order-entry',
-    // The same ports take JSON order entry (README "Order entry over WebSocket") off the engine thread.
-    jsonWebSocketPath: '/v1/ws',
+    // The same ports take JSON order entry over WebSocket and REST's order routes, off the engine thread
+    // (README "Order entry on the order-entry port").
+    jsonWebSocketPath: '/v1/ws', httpOrderRoutes: ['POST /v1/order', 'DELETE /v1/order/{id}', 'PUT /v1/order/{id}'],
   }));
   app.server.on('connection', (socket) => {
     metrics.connections.inc();

@@ -1364,10 +1364,12 @@ describe('order entry: idle connections and other protocols on the port', () => 
     await idleDisconnect(await RawConnection.tcp(idlePort), 'silent tcp');
   });
 
-  it('plain HTTP on the order-entry port gets 426, a WebSocket upgrade elsewhere than /v1/order-entry and /v1/ws is refused', async () => {
+  it('HTTP on the order-entry port: 404 naming what it takes off the order routes; a WebSocket upgrade elsewhere than /v1/order-entry and /v1/ws is refused', async () => {
     const plain = await fetch(`http://127.0.0.1:${idlePort}/anything`);
-    assert.equal(plain.status, 426);
-    await plain.text();
+    assert.equal(plain.status, 404);
+    const body = await plain.json() as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'NOT_FOUND');
+    assert.match(body.error.message, /POST \/v1\/order.*HTTP port/);
     const wrongPath = new WebSocket(`ws://127.0.0.1:${idlePort}/v1/nothing`);
     const error = await within(5_000, 'WebSocket upgrade at a wrong path', new Promise<Error>((resolve) => {
       wrongPath.once('error', resolve);

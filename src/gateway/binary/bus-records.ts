@@ -5,9 +5,9 @@
 // Gateway -> engine:  u8 kind (the ClientFrame type, or Closed or JsonLogin; a NewOrder, Cancel or Replace
 //                     from a JSON session has JSON_ANSWER added), u32 connectionId, u32 accountId, frame body
 // Engine -> gateway:  u8 target, u32 connectionId or accountId, wire frames (any number, back to back), or
-//                     for target OrderState one order (order-state.ts)
+//                     for target OrderState one order (order-state.ts), for target Key an account's key
 //
-// A JSON session (the /v1/ws endpoint of a gateway thread) sends its orders as the binary frames, with one
+// A JSON session (the /v1/ws endpoint of a gateway thread) or an HTTP request there sends its orders as the binary frames, with one
 // difference: a NewOrder's clientOrderId is UTF-8 (REST allows any characters) where the wire's is ASCII.
 
 export const INBOUND_HEADER_BYTES = 9;
@@ -19,6 +19,8 @@ export const InboundKind = {
   Closed: 0x10,
   /** A JSON session's {"op":"auth"}: the body is the message's apiKey, timestamp and signature as JSON text. */
   JsonLogin: 0x11,
+  /** HTTP order entry meets an API key for the first time: the body is the key (UTF-8); answered with target Key. */
+  KeyLookup: 0x12,
 } as const;
 
 /** Added to a request's kind by a JSON session: answer with OrderState (or a Rejected frame), no fills. */
@@ -34,4 +36,6 @@ export const OutboundTarget = {
   ConnectionThenClose: 3,
   /** One JSON session: the order after its command (order-state.ts), the answer to that request. */
   OrderState: 4,
+  /** The answer to a KeyLookup: u32 accountId (0: no such key), u16 key length, the key, the secret (UTF-8). */
+  Key: 5,
 } as const;

@@ -5,7 +5,7 @@
 //
 // One port serves both transports: a connection whose first bytes are "GET " is an HTTP upgrade to a
 // WebSocket at /v1/order-entry carrying the same frames in binary messages, or at /v1/ws speaking JSON order
-// entry (json-order-entry.ts); anything else is raw TCP.
+// entry (json-order-entry.ts), or REST's order routes (http-order-entry.ts); anything else is raw TCP.
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -24,6 +24,8 @@ import type { InstrumentConfig } from '../../engine/index.ts';
 import { SymbolTable } from '../http/symbols.ts';
 import { WS_SIGNED_PATH } from '../ws/order-requests.ts';
 import { type JsonEntrySettings, JsonOrderEntry } from './json-order-entry.ts';
+import { BusWriter } from './bus-writer.ts';
+import { type HttpEntrySettings, HttpOrderEntry } from './http-order-entry.ts';
 
 export interface GatewayThreadSetup {
   gatewayIndex: number;
@@ -37,6 +39,8 @@ export interface GatewayThreadSetup {
   instruments: readonly InstrumentConfig[];
   /** The JSON sessions of /v1/ws. */
   webSocket: JsonEntrySettings;
+  /** REST's gates for POST /v1/order, DELETE and PUT /v1/order/{id}. */
+  http: HttpEntrySettings;
   /** Per API key, as for REST (each gateway thread keeps its own buckets). */
   ratePerKey: { ratePerSecond: number; burst: number };
   /** A client with more than this many answer bytes unwritten is disconnected as a slow consumer. */
@@ -54,7 +58,10 @@ const outbound = SpscRing.attach(setup.outbound);
 const connections = new Map<number, ClientConnection>();
 const byAccount = new Map<number, ClientConnection[]>();
 const limiter = new TokenBucketLimiter({ ...setup.ratePerKey, clock: () => performance.now() });
-const json = new JsonOrderEntry(inbound, new SymbolTable(setup.instruments), limiter, setup.webSocket);
+const symbols = new SymbolTable(setup.instruments);
+const busWriter = new BusWriter(inbound);
+const json = new JsonOrderEntry(busWriter, symbols, limiter, setup.webSocket);
+const http = new HttpOrderEntry(busWriter, symbols, limiter, setup.http, newConnectionId);
 const local = new FrameWriter(4096);
 const dirty: ClientConnection[] = [];
 const blocked: ClientConnection[] = [];
@@ -359,6 +366,9 @@ function forget(connection: ClientConnection): void {
   }
 }
 
+/** The first four bytes of an HTTP request line. */
+const HTTP_STARTS = new Set(['GET ', 'POST', 'PUT ', 'DELE', 'HEAD', 'OPTI', 'PATC']);
+
 function onTcp(socket: Socket): void {
   // Until its first byte a socket is not a connection yet; it gets the same idle limit.
   socket.setTimeout(setup.idleTimeoutMs, () => {
@@ -369,8 +379,9 @@ function onTcp(socket: Socket): void {
   });
   socket.once('data', (first: Buffer) => {
     socket.setTimeout(0);
-    if (first.length >= 4 && first.toString('latin1', 0, 4) === 'GET ') {
-      // An HTTP request: hand the socket, first bytes included, to the WebSocket side.
+    if (first.length >= 4 && HTTP_STARTS.has(first.toString('latin1', 0, 4))) {
+      // An HTTP request: hand the socket, first bytes included, to the HTTP server (REST order routes and
+      // WebSocket upgrades). No binary stream starts so: its third byte would be a client frame type (1-6).
       socket.pause();
       socket.unshift(first);
       httpServer.emit('connection', socket);
@@ -386,16 +397,14 @@ function onTcp(socket: Socket): void {
   socket.on('error', () => socket.destroy());
 }
 
-const httpServer = createHttpServer((_request, response) => {
-  response.writeHead(426, { 'content-type': 'text/plain' })
-    .end(`upgrade to a WebSocket at ${LOGIN_SIGNED_PATH} (binary frames) or ${WS_SIGNED_PATH} (JSON order entry), or speak the binary protocol over TCP\n`);
-});
+// REST's order routes (http-order-entry.ts); WebSocket upgrades below.
+const httpServer = createHttpServer({ keepAliveTimeout: 65_000 }, http.handle);
 const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
 const jsonWss = new WebSocketServer({ noServer: true, maxPayload: json.maxPayloadBytes });
 httpServer.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
   const path = new URL(request.url ?? '/', 'http://x').pathname;
   if (path === WS_SIGNED_PATH && !closing) {
-    jsonWss.handleUpgrade(request, socket, head, (ws) => json.open(ws, request, newConnectionId()));
+    jsonWss.handleUpgrade(request, socket, head, (ws) => json.open(ws, newConnectionId()));
     return;
   }
   if (path !== LOGIN_SIGNED_PATH) {
@@ -431,7 +440,8 @@ function onAnswer(data: Uint8Array, offset: number, length: number): void {
   }
   const connection = connections.get(id);
   if (!connection) {
-    if (target === OutboundTarget.OrderState || json.has(id)) json.onAnswer(target, id, data, view, start);
+    if (json.has(id)) json.onAnswer(target, id, data, view, start);
+    else http.onAnswer(target, id, data, view, start, end);
     return;
   }
   if (connection.loginPending) settleLogin(connection, data, view, start);
@@ -520,6 +530,7 @@ parentPort!.on('message', (message: ParentToGateway) => {
   void draining.finally(() => {
     wss.close();
     jsonWss.close();
+    httpServer.closeAllConnections();
     post({ type: 'closed' });
   });
 });

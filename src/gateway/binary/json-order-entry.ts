@@ -8,10 +8,8 @@
 //
 // Answers leave a connection in the order its requests arrived (AnswerQueue): refusals made here wait behind
 // the answers of requests still at the engine. A connection with maxOrdersInFlight requests unanswered is
-// not read until half of them are answered. Records that find the bus full wait here, in order.
-import type { IncomingMessage } from 'node:http';
+// not read until half of them are answered.
 import type { WebSocket } from 'ws';
-import type { SpscRing } from '../../bus/index.ts';
 import { ApiError, invalidArgument, parsePriceCents, rateLimited, type TokenBucketLimiter, toApiError } from '../common/index.ts';
 import { type NewOrderBody, newOrderCommand, schemaError } from '../http/order-commands.ts';
 import { presentOrder } from '../http/presenters.ts';
@@ -23,9 +21,10 @@ import {
 import { Session } from '../ws/session.ts';
 import type { NewOrderCommand } from '../../engine/index.ts';
 import { emptyOrderRecord } from '../../views/index.ts';
-import { BodyBytes, ClientFrame, decodeServerFrame, errorCodeName, ServerFrame } from '../../protocol/order-entry/index.ts';
-import { INBOUND_HEADER_BYTES, InboundKind, JSON_ANSWER, OutboundTarget } from './bus-records.ts';
-import { decodeOrderState, isAscii, MAX_ORDER_STATE_ID_BYTES } from './order-state.ts';
+import { decodeServerFrame, errorCodeName, ServerFrame } from '../../protocol/order-entry/index.ts';
+import { InboundKind, OutboundTarget } from './bus-records.ts';
+import type { BusWriter } from './bus-writer.ts';
+import { decodeOrderState } from './order-state.ts';
 
 export interface JsonEntrySettings {
   /** Longer messages are answered with INVALID_ARGUMENT (16 times longer close the connection). */
@@ -78,14 +77,6 @@ class JsonSession {
   }
 }
 
-/** A record waiting for room on the bus. */
-interface HeldRecord {
-  kind: number;
-  connectionId: number;
-  accountId: number;
-  body: Uint8Array;
-}
-
 const NOT_HERE = 'this endpoint takes order entry only (auth, order.new, order.cancel, order.replace); market data and the orders channel are at /v1/ws on the HTTP port';
 
 export class JsonOrderEntry {
@@ -93,16 +84,6 @@ export class JsonOrderEntry {
   private readonly validate: OrderValidators = compileOrderValidators();
   private readonly dirty = new Set<Session>();
   private flushScheduled = false;
-  private readonly held: HeldRecord[] = [];
-  private heldHead = 0;
-  private waitingForSpace = false;
-  private publishScheduled = false;
-  private readonly publish = (): void => {
-    this.publishScheduled = false;
-    this.inbound.publish();
-  };
-  private readonly body = new Uint8Array(BodyBytes.newOrder + MAX_ORDER_STATE_ID_BYTES);
-  private readonly bodyView = new DataView(this.body.buffer);
   private readonly order = emptyOrderRecord();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly sessionEvents = {
@@ -118,7 +99,7 @@ export class JsonOrderEntry {
   };
 
   constructor(
-    private readonly inbound: SpscRing,
+    private readonly bus: BusWriter,
     private readonly symbols: SymbolTable,
     private readonly limiter: TokenBucketLimiter,
     private readonly settings: JsonEntrySettings,
@@ -135,7 +116,7 @@ export class JsonOrderEntry {
   }
 
   /** Takes a new WebSocket as connection `connectionId`. */
-  open(ws: WebSocket, _request: IncomingMessage, connectionId: number): void {
+  open(ws: WebSocket, connectionId: number): void {
     const session = new JsonSession(connectionId, new Session(ws, { maxBufferedBytes: this.settings.maxBufferedBytes, maxSubscriptions: 0 }, this.sessionEvents));
     this.sessions.set(connectionId, session);
     ws.on('message', (raw: Buffer) => this.handle(session, raw));
@@ -200,11 +181,9 @@ export class JsonOrderEntry {
   /** The engine thread checks the signature (it owns the keys); the answer binds the connection. */
   private authenticate(session: JsonSession, message: Record<string, unknown>): void {
     const fields = JSON.stringify({ apiKey: message.apiKey, timestamp: message.timestamp, signature: message.signature });
-    const body = Buffer.from(fields, 'utf8');
     session.authPending++;
-    this.toEngine(session, InboundKind.JsonLogin, 0, body, body.length, {
-      op: 'auth', requestId: null, answer: null, apiKey: typeof message.apiKey === 'string' ? message.apiKey : '',
-    });
+    this.sent(session, { op: 'auth', requestId: null, answer: null, apiKey: typeof message.apiKey === 'string' ? message.apiKey : '' });
+    this.bus.record(InboundKind.JsonLogin, session.connectionId, 0, Buffer.from(fields, 'utf8'));
   }
 
   private orderRequest(session: JsonSession, op: OrderOp, message: Record<string, unknown>): void {
@@ -242,26 +221,13 @@ export class JsonOrderEntry {
   private newOrder(session: JsonSession, accountId: number, message: Record<string, unknown>, pending: PendingRequest): void {
     if (!this.validate.newOrder(message)) throw schemaError(this.validate.newOrder, 'body');
     const command = newOrderCommand(message as unknown as NewOrderBody, accountId, this.symbols) as Omit<NewOrderCommand, 'sequence' | 'timestampMs'>;
-    const body = this.body;
-    const view = this.bodyView;
-    view.setUint32(0, 0, true); // clientSeq: answers are matched by order
-    view.setUint32(4, command.symbolId, true);
-    body[8] = command.side;
-    body[9] = command.orderType;
-    body[10] = command.timeInForce;
-    body[11] = command.postOnly ? 1 : 0;
-    setI64(view, 12, command.priceCents);
-    setI64(view, 20, command.quantity);
-    const idBytes = writeUtf8(command.clientOrderId, body, BodyBytes.newOrder);
-    body[BodyBytes.newOrder - 1] = idBytes;
-    this.toEngine(session, ClientFrame.NewOrder | JSON_ANSWER, accountId, body, BodyBytes.newOrder + idBytes, pending);
+    this.bus.newOrder(session.connectionId, accountId, command);
+    this.sent(session, pending);
   }
 
   private cancel(session: JsonSession, accountId: number, message: Record<string, unknown>, pending: PendingRequest): void {
-    const orderId = Number(orderIdOf(message.orderId));
-    this.bodyView.setUint32(0, 0, true);
-    setI64(this.bodyView, 4, orderId);
-    this.toEngine(session, ClientFrame.Cancel | JSON_ANSWER, accountId, this.body, BodyBytes.cancel, pending);
+    this.bus.cancel(session.connectionId, accountId, Number(orderIdOf(message.orderId)));
+    this.sent(session, pending);
   }
 
   private replace(session: JsonSession, accountId: number, message: Record<string, unknown>, pending: PendingRequest): void {
@@ -272,61 +238,14 @@ export class JsonOrderEntry {
     }
     if (!this.validate.replace(message)) throw schemaError(this.validate.replace, 'body');
     const priceCents = message.price === undefined ? 0 : parsePriceCents(message.price, 'price');
-    const quantity = message.quantity === undefined ? 0 : (message.quantity as number);
-    const view = this.bodyView;
-    view.setUint32(0, 0, true);
-    setI64(view, 4, orderId);
-    setI64(view, 12, quantity);
-    setI64(view, 20, priceCents);
-    this.toEngine(session, ClientFrame.Replace | JSON_ANSWER, accountId, this.body, BodyBytes.replace, pending);
+    this.bus.replace(session.connectionId, accountId, orderId, message.quantity === undefined ? 0 : (message.quantity as number), priceCents);
+    this.sent(session, pending);
   }
 
-  private toEngine(session: JsonSession, kind: number, accountId: number, body: Uint8Array, bodyLength: number, pending: PendingRequest): void {
+  /** The request is on its way to the engine: its answer is awaited in order; a full window stops reading. */
+  private sent(session: JsonSession, pending: PendingRequest): void {
     session.sentToEngine(pending);
     if (session.answers.size >= this.settings.maxOrdersInFlight && !session.out.socket.isPaused) session.out.socket.pause();
-    if (this.heldHead === this.held.length && this.write(kind, session.connectionId, accountId, body, bodyLength)) {
-      // The messages of one socket read arrive in one synchronous run: one publish (one wake-up) for them all.
-      if (!this.publishScheduled) {
-        this.publishScheduled = true;
-        queueMicrotask(this.publish);
-      }
-      return;
-    }
-    this.held.push({ kind, connectionId: session.connectionId, accountId, body: body.slice(0, bodyLength) });
-    void this.waitForSpace();
-  }
-
-  private write(kind: number, connectionId: number, accountId: number, body: Uint8Array, bodyLength: number): boolean {
-    const ring = this.inbound;
-    const at = ring.claim(INBOUND_HEADER_BYTES + bodyLength);
-    if (at < 0) return false;
-    ring.data[at] = kind;
-    ring.view.setUint32(at + 1, connectionId, true);
-    ring.view.setUint32(at + 5, accountId, true);
-    ring.data.set(body.subarray(0, bodyLength), at + INBOUND_HEADER_BYTES);
-    ring.commit();
-    return true;
-  }
-
-  /** The bus was full: write the held records, oldest first, as the engine thread makes room. */
-  private async waitForSpace(): Promise<void> {
-    if (this.waitingForSpace) return;
-    this.waitingForSpace = true;
-    try {
-      while (this.heldHead < this.held.length) {
-        await this.inbound.waitForSpaceAsync(64 * 1024, 50);
-        while (this.heldHead < this.held.length) {
-          const record = this.held[this.heldHead];
-          if (!this.write(record.kind, record.connectionId, record.accountId, record.body, record.body.length)) break;
-          this.heldHead++;
-        }
-        this.inbound.publish();
-      }
-      this.held.length = 0;
-      this.heldHead = 0;
-    } finally {
-      this.waitingForSpace = false;
-    }
   }
 
   /** A refusal made here: it waits behind the connection's requests still at the engine, if any. */
@@ -375,24 +294,4 @@ export class JsonOrderEntry {
     const socket = session.out.socket;
     if (socket.isPaused && session.answers.size <= this.settings.maxOrdersInFlight / 2) socket.resume();
   }
-}
-
-const TWO_32 = 2 ** 32;
-
-function setI64(view: DataView, at: number, value: number): void {
-  const high = Math.floor(value / TWO_32);
-  view.setUint32(at, value - high * TWO_32, true);
-  view.setInt32(at + 4, high, true);
-}
-
-/** `text` as UTF-8 at `at` (ASCII byte by byte); throws INVALID_ARGUMENT past MAX_ORDER_STATE_ID_BYTES. */
-function writeUtf8(text: string, out: Uint8Array, at: number): number {
-  if (isAscii(text)) {
-    for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
-    return text.length;
-  }
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length > MAX_ORDER_STATE_ID_BYTES) throw invalidArgument(`body.clientOrderId must be at most ${MAX_ORDER_STATE_ID_BYTES} bytes in UTF-8`);
-  out.set(bytes, at);
-  return bytes.length;
 }

@@ -23,6 +23,7 @@ import { verifySignature } from '../common/signing.ts';
 import { AnswerEncoder, type AnswerSink } from './answers.ts';
 import { verifyAuthMessage } from '../ws/order-requests.ts';
 import { INBOUND_HEADER_BYTES, InboundKind, JSON_ANSWER, OUTBOUND_HEADER_BYTES, OutboundTarget } from './bus-records.ts';
+import type { HttpEntrySettings } from './http-order-entry.ts';
 import type { JsonEntrySettings } from './json-order-entry.ts';
 import { isAscii } from './order-state.ts';
 import type { GatewayThreadSetup, GatewayToParent } from './gateway-thread.ts';
@@ -42,6 +43,8 @@ export interface OrderEntryOptions {
   signatureWindowMs: number;
   /** The JSON sessions' /v1/ws endpoint on the gateway threads. */
   webSocket: JsonEntrySettings;
+  /** REST's gates for the gateway threads' HTTP order entry. */
+  http: HttpEntrySettings;
   clock: () => number;
   log: (message: string) => void;
 }
@@ -120,6 +123,7 @@ export class OrderEntryService {
       port: this.options.port === 0 ? 0 : this.options.port + index,
       instruments: this.node.config.instruments,
       webSocket: this.options.webSocket,
+      http: this.options.http,
       ratePerKey: this.options.ratePerKey,
       maxBufferedBytes: this.options.maxBufferedBytes,
       idleTimeoutMs: this.options.idleTimeoutMs,
@@ -214,6 +218,9 @@ export class OrderEntryService {
       case InboundKind.JsonLogin:
         this.jsonLogin(gateway, connectionId, data, body, bodyLength);
         return;
+      case InboundKind.KeyLookup:
+        this.keyLookup(gateway, connectionId, data, body, bodyLength);
+        return;
       case InboundKind.Closed: {
         // The engine thread's own record of the login, not the gateway's: the gateway may not have seen
         // the LoginAccepted yet when the connection went away.
@@ -265,6 +272,21 @@ export class OrderEntryService {
       writer.rejected({ clientSeq: 0, requestType: ClientFrame.Login, errorCode: ERROR_CODE_NUMBERS[result.error.code], orderId: 0, message: result.error.message });
     }
     this.send(gateway, OutboundTarget.Connection, connectionId, writer);
+  }
+
+  /** An API key's account and secret for a gateway thread's HTTP order entry (it checks signatures itself). */
+  private keyLookup(gateway: Gateway, requestId: number, data: Uint8Array, body: number, bodyLength: number): void {
+    const key = Buffer.from(data.buffer, data.byteOffset + body, bodyLength);
+    const account = this.node.accounts.byKey(key.toString('utf8'));
+    const secret = Buffer.from(account?.apiSecret ?? '', 'utf8');
+    const record = Buffer.alloc(6 + (account ? key.length + secret.length : 0));
+    if (account) {
+      record.writeUInt32LE(account.accountId, 0);
+      record.writeUInt16LE(key.length, 4);
+      key.copy(record, 6);
+      secret.copy(record, 6 + key.length);
+    }
+    this.sendBytes(gateway, OutboundTarget.Key, requestId, record, record.length);
   }
 
   private countSession(accountId: number, gatewayIndex: number, delta: number): void {

@@ -47,6 +47,9 @@ export function buildHttpApp(context: GatewayContext): FastifyInstance {
   app.decorateRequest('accountId', 0);
   app.decorateRequest('startedAtNs', 0n);
 
+  // JSON only: fastify's own text/plain parser would take a body without keeping its text, and the request
+  // would fail its signature (401) instead of being told the media type is wrong (400).
+  app.removeContentTypeParser('text/plain');
   // Keep the exact body text: the signature covers it byte for byte.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
