@@ -3,9 +3,9 @@
 // Everything per order happens here or on the engine thread; the main event loop of neither is shared with
 // the other, and no postMessage is used after setup.
 //
-// One port serves both transports: a connection whose first bytes are "GET " is an HTTP upgrade to a
-// WebSocket at /v1/order-entry carrying the same frames in binary messages, or at /v1/ws speaking JSON order
-// entry (json-order-entry.ts), or REST's order routes (http-order-entry.ts); anything else is raw TCP.
+// One port serves every transport: a connection whose first bytes are an HTTP request line is REST's order
+// routes (http-order-entry.ts) or an upgrade to a WebSocket, at /v1/order-entry carrying the same frames in
+// binary messages or at /v1/ws speaking JSON order entry (json-order-entry.ts); anything else is raw TCP.
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
