@@ -13,7 +13,7 @@ import type { NewOrderCommand } from '../../engine/index.ts';
 import { decodeServerFrame, errorCodeName, ServerFrame } from '../../protocol/order-entry/index.ts';
 import { emptyOrderRecord } from '../../views/index.ts';
 import {
-  ApiError, invalidArgument, IpFilter, parsePriceCents, rateLimited, type TokenBucketLimiter, TokenBucketLimiter as Limiter, toApiError, verifySignature,
+  ApiError, invalidArgument, IpFilter, parsePriceCents, rateLimited, TokenBucketLimiter, toApiError, verifySignature,
 } from '../common/index.ts';
 import type { GatewaySettings } from '../http/context.ts';
 import { newBodyAjv, type NewOrderBody, newOrderCommand, type ReplaceBody, schemaError, validationFailure } from '../http/order-commands.ts';
@@ -56,7 +56,7 @@ export class HttpOrderEntry {
     private readonly newId: () => number,
   ) {
     this.ipFilter = new IpFilter({ allow: settings.ipAllow, deny: settings.ipDeny });
-    this.perIp = new Limiter({ ratePerSecond: settings.perIpRatePerSecond, burst: settings.perIpBurst, clock: () => performance.now() });
+    this.perIp = new TokenBucketLimiter({ ratePerSecond: settings.perIpRatePerSecond, burst: settings.perIpBurst, clock: () => performance.now() });
     // As the REST app compiles them: bodies strict with defaults, path parameters coerced.
     const strict = newBodyAjv();
     this.newOrderBody = strict.compile(schemas.newOrderBody);
