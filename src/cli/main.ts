@@ -15,7 +15,7 @@ async function start(demo: boolean): Promise<void> {
   log(`exchange listening on ${server.url} (data in ${config.dataDir})`);
   log(`admin token: ${server.adminTokenSource === 'EXCHANGE_ADMIN_TOKEN' ? 'from EXCHANGE_ADMIN_TOKEN' : `in ${server.adminTokenSource}`}`);
   log(`API description: ${server.url}/docs`);
-  log(`order entry listening on ${server.orderEntryPorts.map((port) => `tcp://${config.host}:${port}`).join(' ')} (binary frames, docs/order-entry-protocol.md; WebSocket at /v1/order-entry on the same port)`);
+  log(`order entry listening on ${server.orderEntryPorts.map((port) => `tcp://${config.host}:${port}`).join(' ')} (binary frames, docs/order-entry-protocol.md; WebSocket at /v1/order-entry on the same port; JSON order entry at /v1/ws and REST's order routes there too)`);
   const bot = demo ? await startDemo(server.node, log) : null;
   let stopping = false;
   const stop = (signal: string): void => {
