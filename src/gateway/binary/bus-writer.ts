@@ -9,7 +9,7 @@ import type { NewOrderCommand } from '../../engine/index.ts';
 import { invalidArgument } from '../common/index.ts';
 import { BodyBytes, ClientFrame } from '../../protocol/order-entry/index.ts';
 import { INBOUND_HEADER_BYTES, JSON_ANSWER } from './bus-records.ts';
-import { isAscii, MAX_ORDER_STATE_ID_BYTES } from './order-state.ts';
+import { MAX_ORDER_STATE_ID_BYTES, writeUtf8 } from './order-state.ts';
 
 interface HeldRecord {
   kind: number;
@@ -19,6 +19,8 @@ interface HeldRecord {
 }
 
 const TWO_32 = 2 ** 32;
+/** The NewOrder frame counts its clientOrderId's bytes in a u8. */
+const MAX_FRAME_ID_BYTES = 255;
 
 export class BusWriter {
   private readonly body = new Uint8Array(BodyBytes.newOrder + MAX_ORDER_STATE_ID_BYTES);
@@ -42,6 +44,7 @@ export class BusWriter {
     setI64(view, 12, command.priceCents);
     setI64(view, 20, command.quantity);
     const idBytes = writeUtf8(command.clientOrderId, body, BodyBytes.newOrder);
+    if (idBytes > MAX_FRAME_ID_BYTES) throw invalidArgument(`body.clientOrderId must be at most ${MAX_FRAME_ID_BYTES} bytes in UTF-8`);
     body[BodyBytes.newOrder - 1] = idBytes;
     this.write(ClientFrame.NewOrder | JSON_ANSWER, id, accountId, body, BodyBytes.newOrder + idBytes);
   }
@@ -121,16 +124,4 @@ function setI64(view: DataView, at: number, value: number): void {
   const high = Math.floor(value / TWO_32);
   view.setUint32(at, value - high * TWO_32, true);
   view.setInt32(at + 4, high, true);
-}
-
-/** `text` as UTF-8 at `at` (ASCII byte by byte); INVALID_ARGUMENT past MAX_ORDER_STATE_ID_BYTES. */
-function writeUtf8(text: string, out: Uint8Array, at: number): number {
-  if (isAscii(text)) {
-    for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
-    return text.length;
-  }
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length > MAX_ORDER_STATE_ID_BYTES) throw invalidArgument(`body.clientOrderId must be at most ${MAX_ORDER_STATE_ID_BYTES} bytes in UTF-8`);
-  out.set(bytes, at);
-  return bytes.length;
 }

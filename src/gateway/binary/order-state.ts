@@ -5,13 +5,13 @@
 //
 //   f64 orderId, u32 accountId, u32 symbolId, u8 side, u8 orderType, u8 timeInForce, u8 flags,
 //   f64 priceCents, f64 quantity, f64 creationTimeMs, f64 filledQuantity, f64 filledNotionalCents,
-//   u8 clientOrderId length in bytes, clientOrderId (UTF-8)
+//   u16 clientOrderId length in bytes, clientOrderId (UTF-8)
 import type { OrderType, Side, TimeInForce } from '../../engine/index.ts';
 import type { OrderRecord } from '../../views/index.ts';
 
-export const ORDER_STATE_FIXED_BYTES = 8 + 4 + 4 + 4 + 8 * 5 + 1;
-/** The longest clientOrderId in UTF-8 bytes: REST allows 64 characters, which fit unless most are outside the BMP. */
-export const MAX_ORDER_STATE_ID_BYTES = 255;
+export const ORDER_STATE_FIXED_BYTES = 8 + 4 + 4 + 4 + 8 * 5 + 2;
+/** The longest clientOrderId in UTF-8 bytes: REST allows 64 characters, each at most 4 bytes. */
+export const MAX_ORDER_STATE_ID_BYTES = 64 * 4;
 
 export const OrderStateFlag = { PostOnly: 1, Canceled: 2, Duplicate: 4 } as const;
 
@@ -32,14 +32,8 @@ export function encodeOrderState(order: OrderRecord, duplicate: boolean, out: Ui
   view.setFloat64(36, order.creationTimeMs, true);
   view.setFloat64(44, order.filledQuantity, true);
   view.setFloat64(52, order.filledNotionalCents, true);
-  const id = order.clientOrderId;
-  let idBytes = id.length;
-  if (isAscii(id)) {
-    for (let i = 0; i < idBytes; i++) out[ORDER_STATE_FIXED_BYTES + i] = id.charCodeAt(i);
-  } else {
-    idBytes = utf8.encodeInto(id, out.subarray(ORDER_STATE_FIXED_BYTES, ORDER_STATE_FIXED_BYTES + MAX_ORDER_STATE_ID_BYTES)).written;
-  }
-  out[60] = idBytes;
+  const idBytes = writeUtf8(order.clientOrderId, out, ORDER_STATE_FIXED_BYTES);
+  view.setUint16(60, idBytes, true);
   return ORDER_STATE_FIXED_BYTES + idBytes;
 }
 
@@ -59,10 +53,19 @@ export function decodeOrderState(data: Uint8Array, view: DataView, offset: numbe
   order.creationTimeMs = view.getFloat64(offset + 36, true);
   order.filledQuantity = view.getFloat64(offset + 44, true);
   order.filledNotionalCents = view.getFloat64(offset + 52, true);
-  const idBytes = data[offset + 60];
+  const idBytes = view.getUint16(offset + 60, true);
   const idStart = offset + ORDER_STATE_FIXED_BYTES;
   order.clientOrderId = idBytes === 0 ? '' : utf8Decoder.decode(data.subarray(idStart, idStart + idBytes));
   return (flags & OrderStateFlag.Duplicate) !== 0;
+}
+
+/** `text` as UTF-8 at `at` in `out` (ASCII byte by byte); returns the bytes written. `out` must have room for them. */
+export function writeUtf8(text: string, out: Uint8Array, at: number): number {
+  if (isAscii(text)) {
+    for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
+    return text.length;
+  }
+  return utf8.encodeInto(text, out.subarray(at)).written;
 }
 
 /** True when every character is below 0x80 (one UTF-8 byte each). */

@@ -30,4 +30,13 @@ describe('order state on the bus', () => {
       assert.deepEqual({ ...back }, { ...order });
     }));
   });
+
+  it('carries the longest clientOrderId REST takes whole: 64 characters outside the BMP, 256 bytes', () => {
+    const order = { ...emptyOrderRecord(), orderId: 7, clientOrderId: '🚀'.repeat(64) };
+    const out = new Uint8Array(ORDER_STATE_FIXED_BYTES + MAX_ORDER_STATE_ID_BYTES);
+    assert.equal(encodeOrderState(order, false, out, new DataView(out.buffer)), ORDER_STATE_FIXED_BYTES + 256);
+    const back = emptyOrderRecord();
+    decodeOrderState(out, new DataView(out.buffer), 0, back);
+    assert.equal(back.clientOrderId, order.clientOrderId);
+  });
 });
