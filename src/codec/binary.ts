@@ -43,16 +43,16 @@ function describe(v: unknown): string {
 }
 
 /**
- * The first `length` bytes of `source` into `target` at `at`. A loop for the few dozen bytes of a record or an
- * answer: set() with a subarray() view allocates an object per call, on the engine thread's hot path (the
- * journal's records and the answers to the gateways both took that view per order).
+ * `length` bytes of `source` from `from` into `target` at `at`. A loop for the few dozen bytes of a record or
+ * an answer: set() with a subarray() view allocates an object per call, on the hot paths (the journal's
+ * records, the answers to the gateways and the requests to the engine thread all took that view per order).
  */
-export function copyBytes(source: Uint8Array, length: number, target: Uint8Array, at: number): void {
+export function copyBytes(source: Uint8Array, from: number, length: number, target: Uint8Array, at: number): void {
   if (length > 256) {
-    target.set(source.subarray(0, length), at);
+    target.set(source.subarray(from, from + length), at);
     return;
   }
-  for (let i = 0; i < length; i++) target[at + i] = source[i];
+  for (let i = 0; i < length; i++) target[at + i] = source[from + i];
 }
 
 export class BinaryWriter {

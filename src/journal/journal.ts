@@ -8,7 +8,7 @@
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { Doorbell, SpscRing } from '../bus/index.ts';
+import { Backlog, Doorbell, SpscRing } from '../bus/index.ts';
 import { startWorker } from '../ops/ts-worker.ts';
 import { JournalCorruptError, JournalFailedError } from './errors.ts';
 import { fsyncDirectory, isNotFound } from './fs-util.ts';
@@ -82,9 +82,8 @@ export class Journal {
   private polling = false;
   private readonly writerBell: Doorbell;
   private readonly waiters: FlushWaiter[] = [];
-  /** Records (unsealed) that found the ring full, oldest first from overflowHead; they go before anything newer. */
-  private readonly overflow: Buffer[] = [];
-  private overflowHead = 0;
+  /** Records (unsealed) that found the ring full; they go before anything newer. */
+  private readonly overflow = new Backlog<Buffer>();
   private readonly exited: Promise<void>;
 
   private constructor(
@@ -193,7 +192,7 @@ export class Journal {
     }
     if (payloadBytes > payload.byteLength) throw new RangeError(`journal record ${sequence}: ${payloadBytes} payload bytes asked of ${payload.byteLength}`);
     const lengthBytes = recordBytes(payloadBytes);
-    const at = this.overflowHead === this.overflow.length ? this.records.claim(lengthBytes) : -1;
+    const at = this.overflow.isEmpty ? this.records.claim(lengthBytes) : -1;
     if (at >= 0) {
       writeUnsealedRecord(this.ringBytes, at, sequence, payload, payloadBytes);
       this.records.commit();
@@ -226,7 +225,7 @@ export class Journal {
     } finally {
       this.polling = false;
     }
-    if (taken > 0 && this.overflowHead < this.overflow.length) this.publish();
+    if (taken > 0 && !this.overflow.isEmpty) this.publish();
     return taken;
   }
 
@@ -279,19 +278,16 @@ export class Journal {
   /** Moves what is waiting to the ring (overflow first) and lets the writer see it. */
   private readonly publish = (): void => {
     this.publishQueued = false;
-    while (this.overflowHead < this.overflow.length) {
-      const record = this.overflow[this.overflowHead];
-      const at = this.records.claim(record.length);
-      if (at < 0) break;
-      record.copy(this.ringBytes, at);
-      this.records.commit();
-      this.overflow[this.overflowHead++] = EMPTY;
-    }
-    if (this.overflowHead === this.overflow.length && this.overflowHead > 0) {
-      this.overflow.length = 0;
-      this.overflowHead = 0;
-    }
+    this.overflow.drain(this.writeHeld);
     this.records.publish();
+  };
+
+  private readonly writeHeld = (record: Buffer): boolean => {
+    const at = this.records.claim(record.length);
+    if (at < 0) return false;
+    record.copy(this.ringBytes, at);
+    this.records.commit();
+    return true;
   };
 
   /** Waits for reports while anything appended is not yet durable. */
@@ -357,8 +353,6 @@ export class Journal {
     }
   }
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /** Owner callbacks must not break the report loop; an exception in one is rethrown on its own tick. */
 function rethrowLater(error: unknown): void {

@@ -57,7 +57,7 @@ export function writeUnsealedRecord(target: Buffer, offset: number, sequence: nu
   target.writeUInt32LE(payloadBytes, offset);
   target.writeUInt32LE(low, offset + 8);
   target.writeUInt32LE(high, offset + 12);
-  copyBytes(payload, payloadBytes, target, offset + RECORD_HEADER_BYTES);
+  copyBytes(payload, 0, payloadBytes, target, offset + RECORD_HEADER_BYTES);
   return offset + RECORD_HEADER_BYTES + payloadBytes;
 }
 

@@ -10,6 +10,9 @@
 // A JSON session (the /v1/ws endpoint of a gateway thread) or an HTTP request there sends its orders as the binary frames, with one
 // difference: a NewOrder's clientOrderId is UTF-8 (REST allows any characters) where the wire's is ASCII.
 
+import type { SpscRing } from '../../bus/index.ts';
+import { copyBytes } from '../../codec/index.ts';
+
 export const INBOUND_HEADER_BYTES = 9;
 export const OUTBOUND_HEADER_BYTES = 5;
 
@@ -39,3 +42,22 @@ export const OutboundTarget = {
   /** The answer to a KeyLookup: u32 accountId (0: no such key), u16 key length, the key, the secret (UTF-8). */
   Key: 5,
 } as const;
+
+/**
+ * Claims, fills and commits one gateway -> engine record (not published: the caller publishes once per
+ * batch); false when the ring has no room now. The body is bytes [bodyOffset, bodyOffset + bodyLength) of
+ * `body`, copied without a view of it (a subarray per order showed on the binary path).
+ */
+export function writeInboundRecord(
+  ring: SpscRing, kind: number, id: number, accountId: number, body: Uint8Array, bodyOffset: number, bodyLength: number,
+): boolean {
+  const at = ring.claim(INBOUND_HEADER_BYTES + bodyLength);
+  if (at < 0) return false;
+  const data = ring.data;
+  data[at] = kind;
+  ring.view.setUint32(at + 1, id, true);
+  ring.view.setUint32(at + 5, accountId, true);
+  copyBytes(body, bodyOffset, bodyLength, data, at + INBOUND_HEADER_BYTES);
+  ring.commit();
+  return true;
+}

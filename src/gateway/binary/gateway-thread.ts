@@ -17,7 +17,7 @@ import {
   ERROR_CODE_NUMBERS, type ErrorCodeName, FrameWriter, LOGIN_SIGNED_PATH, type LoginFrame, ServerFrame,
 } from '../../protocol/order-entry/index.ts';
 import { TokenBucketLimiter } from '../common/rate-limit.ts';
-import { INBOUND_HEADER_BYTES, InboundKind, OUTBOUND_HEADER_BYTES, OutboundTarget } from './bus-records.ts';
+import { InboundKind, OUTBOUND_HEADER_BYTES, OutboundTarget, writeInboundRecord } from './bus-records.ts';
 import { type BytePipe, ClientConnection, tcpPipe, webSocketPipe } from './client-connection.ts';
 import { checkNewOrder, checkOrderId, checkReplace } from './order-checks.ts';
 import type { InstrumentConfig } from '../../engine/index.ts';
@@ -65,8 +65,6 @@ const http = new HttpOrderEntry(busWriter, symbols, limiter, setup.http, newConn
 const local = new FrameWriter(4096);
 const dirty: ClientConnection[] = [];
 const blocked: ClientConnection[] = [];
-/** Control records (a connection closed) that found the ring full, sent before anything else. */
-const pendingControl: Array<{ connectionId: number; accountId: number }> = [];
 let nextConnectionId = 1;
 let flushScheduled = false;
 let waitingForSpace = false;
@@ -161,28 +159,7 @@ function disconnect(connection: ClientConnection, code: number, reason: string):
 
 /** Puts one request on the bus; false when the ring is full (the caller keeps the frame and waits). */
 function toEngine(kind: number, connection: ClientConnection, bytes: Uint8Array, bodyOffset: number, bodyLength: number): boolean {
-  const at = inbound.claim(INBOUND_HEADER_BYTES + bodyLength);
-  if (at < 0) return false;
-  inbound.data[at] = kind;
-  inbound.view.setUint32(at + 1, connection.connectionId, true);
-  inbound.view.setUint32(at + 5, connection.accountId, true);
-  inbound.data.set(bytes.subarray(bodyOffset, bodyOffset + bodyLength), at + INBOUND_HEADER_BYTES);
-  inbound.commit();
-  return true;
-}
-
-function sendPendingControl(): boolean {
-  while (pendingControl.length > 0) {
-    const { connectionId, accountId } = pendingControl[0];
-    const at = inbound.claim(INBOUND_HEADER_BYTES);
-    if (at < 0) return false;
-    inbound.data[at] = InboundKind.Closed;
-    inbound.view.setUint32(at + 1, connectionId, true);
-    inbound.view.setUint32(at + 5, accountId, true);
-    inbound.commit();
-    pendingControl.shift();
-  }
-  return true;
+  return writeInboundRecord(inbound, kind, connection.connectionId, connection.accountId, bytes, bodyOffset, bodyLength);
 }
 
 /** Handles one client frame; false means "the bus is full, keep this frame and retry later". */
@@ -311,10 +288,8 @@ async function waitForSpace(): Promise<void> {
   if (waitingForSpace) return;
   waitingForSpace = true;
   try {
-    while (blocked.length > 0 || pendingControl.length > 0) {
+    while (blocked.length > 0) {
       await inbound.waitForSpaceAsync(64 * 1024, 50);
-      if (!sendPendingControl()) continue;
-      inbound.publish();
       const resumed = blocked.splice(0);
       for (const connection of resumed) {
         connection.waitingForBus = false;
@@ -359,11 +334,8 @@ function forget(connection: ClientConnection): void {
       if (list.length === 0) byAccount.delete(connection.accountId);
     }
   }
-  if (connection.loggedIn || connection.loginPending) {
-    pendingControl.push({ connectionId: connection.connectionId, accountId: connection.accountId });
-    if (sendPendingControl()) inbound.publish();
-    else void waitForSpace();
-  }
+  // In order behind what the connection sent (its requests went on the ring before this).
+  if (connection.loggedIn || connection.loginPending) busWriter.record(InboundKind.Closed, connection.connectionId, connection.accountId, EMPTY);
 }
 
 /** The first four bytes of an HTTP request line. */

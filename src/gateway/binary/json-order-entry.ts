@@ -10,13 +10,14 @@
 // the answers of requests still at the engine. A connection with maxOrdersInFlight requests unanswered is
 // not read until half of them are answered.
 import type { WebSocket } from 'ws';
-import { ApiError, invalidArgument, parsePriceCents, rateLimited, type TokenBucketLimiter, toApiError } from '../common/index.ts';
+import { ApiError, invalidArgument, parsePriceCents, type TokenBucketLimiter, toApiError } from '../common/index.ts';
 import { type NewOrderBody, newOrderCommand, schemaError } from '../http/order-commands.ts';
 import { presentOrder } from '../http/presenters.ts';
 import type { SymbolTable } from '../http/symbols.ts';
 import { AnswerQueue, type PendingAnswer } from '../ws/answer-queue.ts';
 import {
-  compileOrderValidators, errorAnswer, hasBodyField, isRequestId, type OrderOp, orderIdOf, type OrderValidators, type RequestId, requestIdRequired,
+  admitOrderRequest, compileOrderValidators, errorAnswer, hasBodyField, isRequestId, type OrderOp, orderIdOf, type OrderValidators, type RequestId,
+  requestIdRequired,
 } from '../ws/order-requests.ts';
 import { Session } from '../ws/session.ts';
 import type { NewOrderCommand } from '../../engine/index.ts';
@@ -193,7 +194,7 @@ export class JsonOrderEntry {
       return;
     }
     try {
-      const accountId = this.admit(session);
+      const accountId = admitOrderRequest(session, this.limiter, session.authPending > 0);
       const pending: PendingRequest = { op, requestId, answer: null, apiKey: '' };
       if (op === 'order.new') this.newOrder(session, accountId, message, pending);
       else if (op === 'order.cancel') this.cancel(session, accountId, message, pending);
@@ -201,18 +202,6 @@ export class JsonOrderEntry {
     } catch (error) {
       this.refuse(session, requestId, toApiError(error));
     }
-  }
-
-  /** The session's account, once the request is charged to the API key's rate limit. */
-  private admit(session: JsonSession): number {
-    if (session.accountId === null || session.apiKey === null) {
-      throw new ApiError('UNAUTHENTICATED', session.authPending > 0
-        ? 'order entry needs {"op":"auth",...} first: wait for {"op":"authenticated"}'
-        : 'order entry needs {"op":"auth",...} first');
-    }
-    const taken = this.limiter.take(session.apiKey);
-    if (!taken.allowed) throw rateLimited(taken.retryAfterSeconds, 'too many requests for this API key');
-    return session.accountId;
   }
 
   // The checks of the REST route that need no order state; the engine thread makes the rest (an order that

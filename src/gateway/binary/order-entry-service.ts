@@ -7,7 +7,7 @@
 // they wait in the rings, which is the backpressure a full ring passes on to the clients' sockets.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
-import { Doorbell, SpscRing } from '../../bus/index.ts';
+import { Backlog, Doorbell, SpscRing } from '../../bus/index.ts';
 import { copyBytes } from '../../codec/index.ts';
 import {
   type CancelOrderCommand, CommandKind, type NewOrderCommand, type OrderType, type ReplaceOrderCommand, type Side, type TimeInForce,
@@ -53,12 +53,15 @@ interface Gateway {
   worker: Worker;
   inbound: SpscRing;
   outbound: SpscRing;
-  /** Answers that found the outbound ring full, in order; written before anything newer. */
-  overflow: Uint8Array[];
+  /** Answers that found the outbound ring full (header included); written before anything newer. */
+  overflow: Backlog<Uint8Array>;
+  /** Writes one held answer to the outbound ring; false when it is full. */
+  writeHeld: (record: Uint8Array) => boolean;
   port: number;
 }
 
 type Unstamped<T> = Omit<T, 'sequence' | 'timestampMs'>;
+
 
 /** One number per (gateway, connection): connection ids are u32, gateways fewer than 64. */
 function sessionKey(gatewayIndex: number, connectionId: number): number {
@@ -140,7 +143,12 @@ export class OrderEntryService {
     });
     worker.removeAllListeners('exit');
     worker.on('error', (error) => this.options.log(`order-entry gateway ${index} failed: ${error.message}`));
-    this.gateways.push({ worker, inbound, outbound, overflow: [], port });
+    const gateway: Gateway = { worker, inbound, outbound, overflow: new Backlog(), writeHeld: () => false, port };
+    gateway.writeHeld = (record) => {
+      const id = new DataView(record.buffer, record.byteOffset, record.byteLength).getUint32(1, true);
+      return this.tryWrite(gateway, record[0], id, record, OUTBOUND_HEADER_BYTES, record.length - OUTBOUND_HEADER_BYTES);
+    };
+    this.gateways.push(gateway);
   }
 
   // Requests ----------------------------------------------------------------------------------------------
@@ -340,7 +348,7 @@ export class OrderEntryService {
 
   private sendBytes(gateway: Gateway, target: number, id: number, frames: Uint8Array, frameBytes: number): void {
     this.dirtyGateways.add(gateway);
-    if (gateway.overflow.length === 0 && this.tryWrite(gateway, target, id, frames, frameBytes)) return;
+    if (gateway.overflow.isEmpty && this.tryWrite(gateway, target, id, frames, 0, frameBytes)) return;
     // The gateway is behind: keep the record in order, in memory, until its ring has room.
     const record = new Uint8Array(OUTBOUND_HEADER_BYTES + frameBytes);
     record[0] = target;
@@ -349,13 +357,13 @@ export class OrderEntryService {
     gateway.overflow.push(record);
   }
 
-  private tryWrite(gateway: Gateway, target: number, id: number, frames: Uint8Array, frameBytes: number): boolean {
+  private tryWrite(gateway: Gateway, target: number, id: number, frames: Uint8Array, framesOffset: number, frameBytes: number): boolean {
     const ring = gateway.outbound;
     const at = ring.claim(OUTBOUND_HEADER_BYTES + frameBytes);
     if (at < 0) return false;
     ring.data[at] = target;
     ring.view.setUint32(at + 1, id, true);
-    copyBytes(frames, frameBytes, ring.data, at + OUTBOUND_HEADER_BYTES);
+    copyBytes(frames, framesOffset, frameBytes, ring.data, at + OUTBOUND_HEADER_BYTES);
     ring.commit();
     return true;
   }
@@ -363,14 +371,9 @@ export class OrderEntryService {
   private readonly publishAnswers = (): void => {
     this.publishScheduled = false;
     for (const gateway of this.dirtyGateways) {
-      while (gateway.overflow.length > 0) {
-        const record = gateway.overflow[0];
-        const view = new DataView(record.buffer);
-        if (!this.tryWrite(gateway, record[0], view.getUint32(1, true), record.subarray(OUTBOUND_HEADER_BYTES), record.length - OUTBOUND_HEADER_BYTES)) break;
-        gateway.overflow.shift();
-      }
+      gateway.overflow.drain(gateway.writeHeld);
       gateway.outbound.publish();
-      if (gateway.overflow.length === 0) this.dirtyGateways.delete(gateway);
+      if (gateway.overflow.isEmpty) this.dirtyGateways.delete(gateway);
     }
   };
 

@@ -10,7 +10,7 @@
 // nor its answers pile up here.
 import type { Released, UnstampedCommand } from '../../sequencer/index.ts';
 import type { OrderRecord } from '../../views/index.ts';
-import { ApiError, rateLimited, type TokenBucketLimiter, toApiError } from '../common/index.ts';
+import { ApiError, type TokenBucketLimiter, toApiError } from '../common/index.ts';
 import { requireReady } from '../http/auth.ts';
 import type { GatewayContext } from '../http/context.ts';
 import {
@@ -20,7 +20,7 @@ import {
 import { presentOrder } from '../http/presenters.ts';
 import type { PendingAnswer } from './answer-queue.ts';
 import {
-  compileOrderValidators, errorAnswer, hasBodyField, isRequestId, type OrderOp, orderIdOf, type RequestId, requestIdRequired,
+  admitOrderRequest, compileOrderValidators, errorAnswer, hasBodyField, isRequestId, type OrderOp, orderIdOf, type RequestId, requestIdRequired,
 } from './order-requests.ts';
 import type { Session } from './session.ts';
 
@@ -54,23 +54,13 @@ export class OrderEntry {
       return;
     }
     try {
-      const accountId = this.admit(session);
+      const accountId = admitOrderRequest(session, this.perKey);
       if (op === 'order.new') this.newOrder(session, accountId, requestId, message);
       else if (op === 'order.cancel') this.cancel(session, accountId, requestId, message);
       else this.replace(session, accountId, requestId, message);
     } catch (error) {
       this.refuse(session, requestId, this.apiErrorOf(error));
     }
-  }
-
-  /** The session's account, once its request is charged to the API key's rate limit, as REST's signature guard does. */
-  private admit(session: Session): number {
-    if (session.accountId === null || session.apiKey === null) {
-      throw new ApiError('UNAUTHENTICATED', 'order entry needs {"op":"auth",...} first');
-    }
-    const taken = this.perKey.take(session.apiKey);
-    if (!taken.allowed) throw rateLimited(taken.retryAfterSeconds, 'too many requests for this API key');
-    return session.accountId;
   }
 
   // The three ops check what their REST route checks, in its order: the body's schema, readiness, then

@@ -3,7 +3,7 @@
 // endpoint of the order-entry gateway threads (binary/json-order-entry.ts). One set of checks and wordings,
 // so a client gets the same answer from either.
 import type { ValidateFunction } from 'ajv';
-import { type ApiError, invalidArgument, verifySignature } from '../common/index.ts';
+import { ApiError, invalidArgument, rateLimited, type TokenBucketLimiter, verifySignature } from '../common/index.ts';
 import { newBodyAjv } from '../http/order-commands.ts';
 import { schemas } from '../http/schemas.ts';
 
@@ -23,6 +23,28 @@ export function isRequestId(value: unknown): value is RequestId {
 /** The refusal of a message without a usable requestId (answered with "requestId": null). */
 export function requestIdRequired(): ApiError {
   return invalidArgument(`requestId is required: a string of 1 to ${MAX_REQUEST_ID_LENGTH} characters or an integer, echoed in the answer`);
+}
+
+/** What admitting an order-entry request reads of a session, on either endpoint. */
+export interface OrderEntrySession {
+  accountId: number | null;
+  apiKey: string | null;
+}
+
+/**
+ * The session's account, once the request is charged to its API key's rate limit (as REST's signature guard
+ * does); throws UNAUTHENTICATED before auth, saying so when an auth is sent and not yet answered
+ * (`authPending`, the gateway threads' endpoint, which answers auth in turn), and RATE_LIMITED.
+ */
+export function admitOrderRequest(session: OrderEntrySession, limiter: TokenBucketLimiter, authPending = false): number {
+  if (session.accountId === null || session.apiKey === null) {
+    throw new ApiError('UNAUTHENTICATED', authPending
+      ? 'order entry needs {"op":"auth",...} first: wait for {"op":"authenticated"}'
+      : 'order entry needs {"op":"auth",...} first');
+  }
+  const taken = limiter.take(session.apiKey);
+  if (!taken.allowed) throw rateLimited(taken.retryAfterSeconds, 'too many requests for this API key');
+  return session.accountId;
 }
 
 /** The order id of a cancel or replace as the REST path carries it: 1 to 15 digits (a JSON integer is taken too). */
