@@ -115,11 +115,19 @@ describe('journal crash safety', () => {
 
       // What a kill in the middle of a write leaves in preallocated space: the first part of the next record,
       // then the zeros that were already there.
-      const active = (await readdir(dir)).filter((name) => name.endsWith('.seg')).sort().at(-1)!;
-      const path = join(dir, active);
-      const dataEnd = offsetOf(Number(basename(active, '.seg')), previousLast + 1);
+      let tail = await activeTail(dir, previousLast);
+      // A kill can leave the active segment with less room than a record's prefix (the next record would start a
+      // new segment): then one more record, which does, so that the torn one lands in zeros as it would.
+      if (tail.dataEnd + RECORD_PREFIX_BYTES >= tail.sizeBytes) {
+        const journal = await Journal.open({ dir, segmentBytes });
+        journal.append(previousLast + 1, payloadFor(previousLast + 1));
+        await journal.flush();
+        previousLast++;
+        await closeAndCheck(journal, dir);
+        tail = await activeTail(dir, previousLast);
+      }
+      const { path, dataEnd, sizeBytes: sizeBefore } = tail;
       const torn = encodeRecord(previousLast + 1, payloadFor(previousLast + 1)).subarray(0, RECORD_PREFIX_BYTES);
-      const sizeBefore = (await stat(path)).size;
       assert.ok(dataEnd + torn.length < sizeBefore, 'the torn record lies inside the preallocated space');
       const handle = await open(path, 'r+');
       await handle.write(torn, 0, torn.length, dataEnd);
@@ -142,3 +150,10 @@ describe('journal crash safety', () => {
 
 /** Bytes of the torn record that landed: the header and part of the payload (its bytes are non-zero). */
 const RECORD_PREFIX_BYTES = 20;
+
+/** The last segment file, where the record after `lastSequence` starts in it, and its size. */
+async function activeTail(dir: string, lastSequence: number): Promise<{ path: string; dataEnd: number; sizeBytes: number }> {
+  const active = (await readdir(dir)).filter((name) => name.endsWith('.seg')).sort().at(-1)!;
+  const path = join(dir, active);
+  return { path, dataEnd: offsetOf(Number(basename(active, '.seg')), lastSequence + 1), sizeBytes: (await stat(path)).size };
+}
