@@ -158,6 +158,8 @@ async function runTransport(plan: TransportPlan): Promise<TransportReport> {
     log(`server: ${fmtInt(m.fsyncs)} fsyncs for ${fmtInt(m.journalRecords)} journal records (${m.recordsPerFsync.toFixed(1)} per fsync); ` +
       `${fmtInt(m.openOrders)} orders resting at the end; heap ${(m.heapUsedBytes / 2 ** 20).toFixed(0)} MiB, RSS ${(m.rssBytes / 2 ** 20).toFixed(0)} MiB; ` +
       `${m.snapshots} snapshot(s)${Number.isNaN(m.reportingLagCommands) ? '' : `; reporting store ${fmtInt(m.reportingLagCommands)} commands behind`}`);
+    // What each snapshot cost the engine thread (its capture and encoding stall order entry).
+    for (const line of exchange.watched) log(`  ${line.trim()}`);
   } finally {
     await stopExchange(exchange);
   }

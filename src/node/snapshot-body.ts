@@ -5,8 +5,10 @@
 //
 // Body = 'EXSB2\n\0\0' (8 bytes) | u32 LE JSON byte length | JSON | zero padding to a multiple of 8 | arrays,
 // each starting at a multiple of 8 from the start of the arrays. In the JSON, each typed array is replaced by
-// {"$typed": <constructor name>, "at": <byte offset in the arrays>, "length": <elements>}.
+// {"$typed": <constructor name>, "at": <byte offset in the arrays>, "length": <elements>}; an ArrayChain (a
+// column kept in pages) is written as one such array, its parts back to back.
 // A body that starts with '{' is the older all-JSON format, still read.
+import { ArrayChain } from '../codec/index.ts';
 
 const MAGIC = new TextEncoder().encode('EXSB2\n\0\0');
 // Typed arrays are stored as the host lays them out; the format says little-endian, so refuse to run elsewhere
@@ -44,15 +46,21 @@ export function encodeSnapshotBody(value: unknown): Uint8Array[] {
   const arrays: Uint8Array[] = [];
   let arrayBytes = 0;
   const json = JSON.stringify(value, (_key, v: unknown) => {
-    const name = typedName(v);
+    // A chain's parts go back to back, as one array: their element type is the same, so no padding between.
+    const chain = v instanceof ArrayChain ? v : null;
+    const name = chain !== null ? typedName(new chain.type(0)) : typedName(v);
     if (name === null) return v;
-    const typed = v as TypedArray;
-    const ref: TypedRef = { [TYPED]: name, at: arrayBytes, length: typed.length };
-    const bytes = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
-    arrays.push(bytes);
-    const padding = padTo(bytes.byteLength) - bytes.byteLength;
+    const parts = chain !== null ? chain.parts : [v as TypedArray];
+    const ref: TypedRef = { [TYPED]: name, at: arrayBytes, length: chain !== null ? chain.length : (v as TypedArray).length };
+    let bytesWritten = 0;
+    for (const typed of parts) {
+      const bytes = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+      arrays.push(bytes);
+      bytesWritten += bytes.byteLength;
+    }
+    const padding = padTo(bytesWritten) - bytesWritten;
     if (padding > 0) arrays.push(new Uint8Array(padding));
-    arrayBytes += bytes.byteLength + padding;
+    arrayBytes += bytesWritten + padding;
     return ref;
   });
   const jsonBytes = new TextEncoder().encode(json);

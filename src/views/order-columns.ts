@@ -64,8 +64,19 @@ export interface OrderColumnsDump {
 
 const PAGE_COLUMNS = Object.keys(new Page()) as Array<keyof PageDump>;
 
+/** As isOpen (orders.ts) reads an order: not canceled, not fully filled. */
+function isOpenAt(page: Page, slot: number): boolean {
+  return (page.meta[slot] & CANCELED) === 0 && page.filledQuantity[slot] < page.quantity[slot];
+}
+
 export class OrderColumns {
   private readonly pages: Array<Page | undefined> = [];
+  /**
+   * Open orders (not canceled, not fully filled) per page. Fills, cancels and replaces only ever touch open
+   * orders, and new ones land in the last page: so a page before the last with none open can no longer change,
+   * and a snapshot takes its columns as they are instead of copying them.
+   */
+  private readonly openPerPage: number[] = [];
   /** Only the orders that had one (most have none). */
   private readonly clientOrderIds = new Map<number, string>();
 
@@ -82,8 +93,13 @@ export class OrderColumns {
   add(order: OrderRecord): void {
     const pageIndex = Math.floor(order.orderId / PAGE_SLOTS);
     while (this.pages.length <= pageIndex) this.pages.push(undefined);
-    const page = (this.pages[pageIndex] ??= new Page());
+    let page = this.pages[pageIndex];
+    if (page === undefined) {
+      page = this.pages[pageIndex] = new Page();
+      this.openPerPage[pageIndex] = 0;
+    }
     const slot = order.orderId & SLOT_MASK;
+    if ((page.meta[slot] & PRESENT) !== 0 && isOpenAt(page, slot)) this.openPerPage[pageIndex]--;
     page.meta[slot] = PRESENT | (order.side === 1 ? SELL : 0) | (order.orderType === 1 ? MARKET : 0) | (order.postOnly ? POST_ONLY : 0) |
       (order.canceled ? CANCELED : 0);
     page.timeInForce[slot] = order.timeInForce;
@@ -95,6 +111,7 @@ export class OrderColumns {
     page.filledQuantity[slot] = order.filledQuantity;
     page.filledNotionalCents[slot] = order.filledNotionalCents;
     if (order.clientOrderId !== '') this.clientOrderIds.set(order.orderId, order.clientOrderId);
+    if (isOpenAt(page, slot)) this.openPerPage[pageIndex]++;
   }
 
   // Fills, cancels and replaces of an order that is not here change nothing (as the object store did).
@@ -104,21 +121,34 @@ export class OrderColumns {
     const page = this.pageWith(orderId);
     if (page === undefined) return;
     const slot = orderId & SLOT_MASK;
+    const wasOpen = isOpenAt(page, slot);
     page.filledQuantity[slot] += quantity;
     page.filledNotionalCents[slot] += notionalCents;
+    this.countOpen(orderId, wasOpen, isOpenAt(page, slot));
   }
 
   cancel(orderId: number): void {
     const page = this.pageWith(orderId);
-    if (page !== undefined) page.meta[orderId & SLOT_MASK] |= CANCELED;
+    if (page === undefined) return;
+    const slot = orderId & SLOT_MASK;
+    const wasOpen = isOpenAt(page, slot);
+    page.meta[slot] |= CANCELED;
+    this.countOpen(orderId, wasOpen, false);
   }
 
   /** A replace: the new price and (total) quantity. */
   replace(orderId: number, priceCents: number, quantity: number): void {
     const page = this.pageWith(orderId);
     if (page === undefined) return;
-    page.priceCents[orderId & SLOT_MASK] = priceCents;
-    page.quantity[orderId & SLOT_MASK] = quantity;
+    const slot = orderId & SLOT_MASK;
+    const wasOpen = isOpenAt(page, slot);
+    page.priceCents[slot] = priceCents;
+    page.quantity[slot] = quantity;
+    this.countOpen(orderId, wasOpen, isOpenAt(page, slot));
+  }
+
+  private countOpen(orderId: number, wasOpen: boolean, isOpen: boolean): void {
+    if (wasOpen !== isOpen) this.openPerPage[Math.floor(orderId / PAGE_SLOTS)] += isOpen ? 1 : -1;
   }
 
   /** The order's type (0 when it is not here). */
@@ -127,12 +157,18 @@ export class OrderColumns {
     return (page !== undefined && (page.meta[orderId & SLOT_MASK] & MARKET) !== 0 ? 1 : 0) as OrderType;
   }
 
-  /** Copies of every column, for a snapshot: a few memory copies however many orders there are. */
+  /**
+   * Every column, for a snapshot: the pages that can no longer change as they are (see openPerPage), copies
+   * of the others. What the dump holds then stays as it was while the snapshot is written, and the copy is of
+   * the pages still open, not of the whole history (which stalled order entry for tens of ms at 1M orders).
+   */
   dump(): OrderColumnsDump {
-    const pages = this.pages.map((page) => {
+    const lastPage = this.pages.length - 1;
+    const pages = this.pages.map((page, pageIndex) => {
       if (page === undefined) return null;
+      const settled = pageIndex < lastPage && this.openPerPage[pageIndex] === 0;
       const copy: Partial<Record<keyof PageDump, PageDump[keyof PageDump]>> = {};
-      for (const column of PAGE_COLUMNS) copy[column] = page[column].slice();
+      for (const column of PAGE_COLUMNS) copy[column] = (settled ? page[column] : page[column].slice()) as PageDump[typeof column];
       return copy as PageDump;
     });
     const ids = [...this.clientOrderIds.keys()].sort((a, b) => a - b);
@@ -149,6 +185,7 @@ export class OrderColumns {
   /** Replaces everything with a dump's columns (which it takes over); calls `each` for every order, ascending. */
   load(dump: OrderColumnsDump, each: (orderId: number, accountId: number) => void): void {
     this.pages.length = 0;
+    this.openPerPage.length = 0;
     this.clientOrderIds.clear();
     for (const columns of dump.pages) {
       if (columns === null) {
@@ -168,9 +205,13 @@ export class OrderColumns {
     }
     this.pages.forEach((page, pageIndex) => {
       if (page === undefined) return;
+      let open = 0;
       for (let slot = 0; slot < PAGE_SLOTS; slot++) {
-        if ((page.meta[slot] & PRESENT) !== 0) each(pageIndex * PAGE_SLOTS + slot, page.accountId[slot]);
+        if ((page.meta[slot] & PRESENT) === 0) continue;
+        each(pageIndex * PAGE_SLOTS + slot, page.accountId[slot]);
+        if (isOpenAt(page, slot)) open++;
       }
+      this.openPerPage[pageIndex] = open;
     });
   }
 

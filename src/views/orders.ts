@@ -1,7 +1,7 @@
 // Every order and execution the exchange has acknowledged, as the API shows them: the history the core
 // does not keep (it holds open orders only). Built from released events, so it matches the core exactly.
 import { EventKind, type OrderType, type Side, type TimeInForce } from '../engine/index.ts';
-import { type ExecutionColumnsDump, ExecutionLog } from './execution-log.ts';
+import { type ExecutionColumnsDump, type ExecutionColumnsParts, ExecutionLog } from './execution-log.ts';
 import { OrderColumns, type OrderColumnsDump } from './order-columns.ts';
 import type { Released } from '../sequencer/index.ts';
 
@@ -52,10 +52,10 @@ export function isOpen(order: OrderRecord): boolean {
   return !order.canceled && order.filledQuantity < order.quantity;
 }
 
-/** The order history as columns (typed arrays: a snapshot stores them as bytes). */
+/** The order history as columns (typed arrays: a snapshot stores them as bytes; dump() gives the executions as parts). */
 export interface OrdersDump {
   columns: OrderColumnsDump;
-  executionColumns: ExecutionColumnsDump;
+  executionColumns: ExecutionColumnsDump | ExecutionColumnsParts;
 }
 
 /** The history as records, as snapshots before the columns stored it: still read. */
