@@ -1,7 +1,7 @@
 // One typed array kept as parts (a column of a store that grows in pages), to be stored as one: a snapshot
 // writes the parts back to back and records one array, which reads back as one. The parts are referenced,
-// not copied, so a store can hand over pages that can no longer change (a snapshot of the history then costs
-// a copy of its last page, not of all of it).
+// not copied, so a store can hand over pages that can no longer change (a snapshot of the history then copies
+// only what may still change, not all of it).
 
 export type ChainedArray = Uint8Array | Uint32Array | Int32Array | Float64Array;
 type ChainedConstructor = Uint8ArrayConstructor | Uint32ArrayConstructor | Int32ArrayConstructor | Float64ArrayConstructor;

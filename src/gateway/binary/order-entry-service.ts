@@ -62,7 +62,6 @@ interface Gateway {
 
 type Unstamped<T> = Omit<T, 'sequence' | 'timestampMs'>;
 
-
 /** One number per (gateway, connection): connection ids are u32, gateways fewer than 64. */
 function sessionKey(gatewayIndex: number, connectionId: number): number {
   return connectionId * 64 + gatewayIndex;
