@@ -8,7 +8,7 @@
 // {"$typed": <constructor name>, "at": <byte offset in the arrays>, "length": <elements>}; an ArrayChain (a
 // column kept in pages) is written as one such array, its parts back to back.
 // A body that starts with '{' is the older all-JSON format, still read.
-import { ArrayChain } from '../codec/index.ts';
+import { ArrayChain, type ChainedArray as TypedArray } from '../codec/index.ts';
 
 const MAGIC = new TextEncoder().encode('EXSB2\n\0\0');
 // Typed arrays are stored as the host lays them out; the format says little-endian, so refuse to run elsewhere
@@ -17,7 +17,6 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const ALIGN = 8;
 const TYPED = '$typed';
 
-type TypedArray = Uint8Array | Uint32Array | Int32Array | Float64Array;
 const CONSTRUCTORS = { Uint8Array, Uint32Array, Int32Array, Float64Array } as const;
 type TypedName = keyof typeof CONSTRUCTORS;
 
@@ -48,7 +47,7 @@ export function encodeSnapshotBody(value: unknown): Uint8Array[] {
   const json = JSON.stringify(value, (_key, v: unknown) => {
     // A chain's parts go back to back, as one array: their element type is the same, so no padding between.
     const chain = v instanceof ArrayChain ? v : null;
-    const name = chain !== null ? typedName(new chain.type(0)) : typedName(v);
+    const name = chain !== null ? (chain.type.name as TypedName) : typedName(v);
     if (name === null) return v;
     const parts = chain !== null ? chain.parts : [v as TypedArray];
     const ref: TypedRef = { [TYPED]: name, at: arrayBytes, length: chain !== null ? chain.length : (v as TypedArray).length };
