@@ -1,7 +1,7 @@
 // Demo mode: a few funded accounts and a market-making bot that quotes around a random walk in a handful
 // of symbols and sometimes crosses the spread, so the book, the tape and the candles move.
 import { CommandKind, OrderType, Side, TimeInForce } from '../engine/index.ts';
-import type { ExchangeNode } from '../node/index.ts';
+import type { NodeApi } from '../node/index.ts';
 
 const DEMO_SYMBOLS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'TSLA'];
 
@@ -9,7 +9,7 @@ export interface DemoBot {
   stop(): void;
 }
 
-export async function startDemo(node: ExchangeNode, log: (message: string) => void, intervalMs = 200): Promise<DemoBot> {
+export async function startDemo(node: NodeApi, log: (message: string) => void, intervalMs = 200): Promise<DemoBot> {
   const instruments = node.config.instruments;
   const symbolIds = DEMO_SYMBOLS.map((symbol) => instruments.findIndex((i) => i.symbol === symbol)).filter((id) => id >= 0);
   const accounts: number[] = [];

@@ -4,17 +4,17 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../gateway/http/app.ts';
 import { SymbolTable } from '../gateway/http/symbols.ts';
-import { ExchangeNode } from '../node/index.ts';
+import { RemoteNode } from '../node/remote-node.ts';
 import { Metrics } from '../ops/index.ts';
 import { systemClock } from '../sequencer/index.ts';
 import { DEFAULT_MARKET_LIMITS } from '../views/index.ts';
 import { openReportingStoreInWorker, ReportingConsumer } from '../reporting/index.ts';
-import { OrderEntryService } from '../gateway/binary/order-entry-service.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import type { ServerConfig } from './config.ts';
 
 export interface RunningServer {
-  node: ExchangeNode;
+  /** The engine runs on a thread of its own; this thread (HTTP, WebSocket, reporting) holds read models. */
+  node: RemoteNode;
   app: FastifyInstance;
   url: string;
   /** Ports of the binary order-entry gateway threads (TCP, and WebSocket at /v1/order-entry). */
@@ -45,21 +45,36 @@ export async function startServer(config: ServerConfig, log: (message: string) =
   });
   log(`reporting: ${store.backend}${config.databaseUrl ? '' : ` in ${config.dataDir}/reporting`}, at sequence ${reporting.offset}`);
   metrics.beforeScrape(() => metrics.reportingLag.set(reporting.lag));
-  const node = await ExchangeNode.start({
-    dataDir: config.dataDir,
-    engineConfig: config.engine,
-    clock: systemClock,
+  // The engine, the sequencer, the journal and the binary order entry with its gateway threads run on the
+  // engine thread; this thread serves HTTP and the WebSocket from read models fed by the released stream.
+  const node = await RemoteNode.start({
+    setup: {
+      dataDir: config.dataDir,
+      engineConfig: config.engine,
+      snapshotEveryCommands: config.snapshotEveryCommands,
+      fsync: config.fsync,
+      marketLimits: { ...DEFAULT_MARKET_LIMITS, candlesPerResolution: config.candlesInMemory },
+      consumerOffset: reporting.offset,
+      commandRingBytes: 4 * 1024 * 1024,
+      orderEntry: {
+        host: config.host, port: config.orderEntry.port, threads: config.orderEntry.threads, ringBytes: config.orderEntry.ringBytes,
+        ratePerKey: { ratePerSecond: config.gateway.perKeyRatePerSecond, burst: config.gateway.perKeyBurst },
+        signatureWindowMs: config.gateway.signatureWindowMs, webSocket: config.websocket, http: config.gateway,
+        maxBufferedBytes: config.orderEntry.maxBufferedBytes, idleTimeoutMs: config.orderEntry.idleTimeoutMs,
+      },
+    },
+    consumers: [reporting.onRelease],
     log,
-    snapshotEveryCommands: config.snapshotEveryCommands,
-    fsync: config.fsync,
-    marketLimits: { ...DEFAULT_MARKET_LIMITS, candlesPerResolution: config.candlesInMemory },
-    consumers: [{ offset: reporting.offset, onRelease: reporting.onRelease }],
+    onFatal: (error) => {
+      // As when the engine ran on this thread: a failure there stops the process; recovery is a restart.
+      console.error(`engine thread failed: ${error.stack ?? error.message}`);
+      process.exit(1);
+    },
   });
   node.setJournalBatchHook((records, _bytes, fsyncMicros) => {
     metrics.batchRecords.observe(records);
     metrics.fsyncSeconds.observe(fsyncMicros / 1e6);
   });
-  await node.openSessionIfClosed();
   const app = buildHttpApp({
     node,
     symbols: new SymbolTable(config.engine.instruments),
@@ -70,13 +85,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     reporting: { store, consumer: reporting },
     newCredentials: () => ({ apiKey: randomBytes(16).toString('hex'), apiSecret: randomBytes(32).toString('hex') }),
   });
-  // Binary order entry: gateway threads on their own port(s), talking to this thread over shared memory.
-  const orderEntry = await OrderEntryService.start(node, {
-    host: config.host, port: config.orderEntry.port, threads: config.orderEntry.threads, ringBytes: config.orderEntry.ringBytes,
-    ratePerKey: { ratePerSecond: config.gateway.perKeyRatePerSecond, burst: config.gateway.perKeyBurst },
-    signatureWindowMs: config.gateway.signatureWindowMs, webSocket: config.websocket, http: config.gateway,
-    maxBufferedBytes: config.orderEntry.maxBufferedBytes, idleTimeoutMs: config.orderEntry.idleTimeoutMs, clock: () => systemClock.nowMs(), log,
-  });
+  const orderEntry = { ports: node.orderEntryPorts };
   app.get('/v1/order-entry', async () => ({
     protocol: 'binary order entry, docs/order-entry-protocol.md', ports: orderEntry.ports, webSocketPath: '/v1/order-entry',
     // The same ports take JSON order entry over WebSocket and REST's order routes, off the engine thread
@@ -96,7 +105,6 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     orderEntryPorts: orderEntry.ports,
     adminTokenSource: source,
     close: () => (closing ??= (async () => {
-      await orderEntry.close();
       await app.close();
       await node.close();
       await reporting.close();

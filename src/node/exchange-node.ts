@@ -1,11 +1,13 @@
 // One exchange node: the engine, the sequencer in front of it, the journal and snapshots behind it, and
 // the read models fed by released commands. Recovery = newest valid snapshot + the journal after it.
 import { decodeCommandFromBytes, ScratchCommandEncoder } from '../codec/index.ts';
-import { CommandKind, Engine, type EngineConfig, EventKind, stateHash, type StateDump, SymbolStatus } from '../engine/index.ts';
+import { CommandKind, Engine, type EngineConfig, stateHash, type SymbolStatus } from '../engine/index.ts';
 import { Journal, SnapshotStore } from '../journal/index.ts';
 import { type Clock, CommandEventSink, type Released, Sequencer, type UnstampedCommand } from '../sequencer/index.ts';
-import { AccountDirectory, type AccountEntry, DEFAULT_MARKET_LIMITS, FileCandleArchive, type MarketLimits, MarketView, OrderStore, type OrdersDump, type OrdersRecordsDump, type SymbolMarketDump, WalletView } from '../views/index.ts';
+import { type CandleArchive, DEFAULT_MARKET_LIMITS, FileCandleArchive, type MarketLimits } from '../views/index.ts';
 import { join } from 'node:path';
+import type { BalancesCheck, NodeApi } from './node-api.ts';
+import { type NodeSnapshot, ReadModels } from './read-models.ts';
 import { decodeSnapshotBody, encodeSnapshotBody } from './snapshot-body.ts';
 
 export interface NodeOptions {
@@ -26,27 +28,17 @@ export interface NodeOptions {
    * that none of them misses a command.
    */
   consumers?: Array<{ offset: number; onRelease: (released: Released) => void }>;
+  /** Where the market view puts candles that leave memory (default: files in <dataDir>/candles). */
+  candleArchive?: CandleArchive;
+  /**
+   * Called once recovery has chosen where to start, before the journal is replayed: with the snapshot it
+   * loaded (null: none). It may keep the snapshot (the node does not use it afterwards).
+   */
+  onRecoveryStart?: (snapshot: NodeSnapshot | null) => void;
 }
 
-/**
- * The snapshot file's body: the engine's dump and every read model's, all at one sequence (see
- * snapshot-body.ts for the bytes). Format 1 held the order history as records; 2 holds it as columns.
- */
-interface NodeSnapshot {
-  format: 1 | 2;
-  sequence: number;
-  engine: StateDump;
-  accounts: AccountEntry[];
-  orders: OrdersDump | OrdersRecordsDump;
-  market: SymbolMarketDump[];
-}
-
-export class ExchangeNode {
-  readonly accounts = new AccountDirectory();
-  readonly orders = new OrderStore();
-  readonly wallets = new WalletView();
-  readonly market: MarketView;
-  private readonly symbolStatus: SymbolStatus[];
+export class ExchangeNode implements NodeApi {
+  private readonly models: ReadModels;
   private engine!: Engine;
   private sequencer!: Sequencer;
   private journal!: Journal;
@@ -56,9 +48,24 @@ export class ExchangeNode {
   ready = false;
 
   private constructor(private readonly options: NodeOptions) {
-    this.market = new MarketView(options.engineConfig.instruments.length, options.marketLimits ?? DEFAULT_MARKET_LIMITS,
-      new FileCandleArchive(join(options.dataDir, 'candles')));
-    this.symbolStatus = options.engineConfig.instruments.map(() => SymbolStatus.Trading);
+    this.models = new ReadModels(options.engineConfig.instruments.length, options.marketLimits ?? DEFAULT_MARKET_LIMITS,
+      options.candleArchive ?? new FileCandleArchive(join(options.dataDir, 'candles')));
+  }
+
+  get accounts(): ReadModels['accounts'] {
+    return this.models.accounts;
+  }
+
+  get orders(): ReadModels['orders'] {
+    return this.models.orders;
+  }
+
+  get wallets(): ReadModels['wallets'] {
+    return this.models.wallets;
+  }
+
+  get market(): ReadModels['market'] {
+    return this.models.market;
   }
 
   static async start(options: NodeOptions): Promise<ExchangeNode> {
@@ -85,33 +92,21 @@ export class ExchangeNode {
     let fromSequence = 0;
     if (latest) {
       const snapshot = decodeSnapshotBody(latest.body) as NodeSnapshot;
+      this.options.onRecoveryStart?.(snapshot);
       this.engine = Engine.restore(engineConfig, snapshot.engine, sink);
-      this.accounts.restore(snapshot.accounts);
-      this.orders.restore(snapshot.orders);
-      this.market.restore(snapshot.market);
-      this.wallets.restore(snapshot.engine.accounts);
-      snapshot.engine.symbols.forEach((symbol) => (this.symbolStatus[symbol.symbolId] = symbol.status));
+      this.models.restore(snapshot);
       fromSequence = snapshot.sequence;
       log(`recovery: loaded snapshot at sequence ${fromSequence}`);
     } else {
+      this.options.onRecoveryStart?.(null);
       this.engine = new Engine(engineConfig, sink);
     }
     this.sequencer = new Sequencer(this.engine, sink, this.journal, new ScratchCommandEncoder(), this.options.clock);
-    this.sequencer.onRelease((released) => this.applyToViews(released));
+    this.sequencer.onRelease((released) => this.models.apply(released));
     for (const consumer of this.options.consumers ?? []) this.sequencer.onRelease(consumer.onRelease);
     const replayed = await this.journal.replay(fromSequence, (record) => this.sequencer.replay(decodeCommandFromBytes(record.payload)));
     log(`recovery: replayed ${replayed} commands from the journal; now at sequence ${this.engine.lastSequence}`);
     this.ready = true;
-  }
-
-  private applyToViews(released: Released): void {
-    for (const event of released.events) {
-      if (event.kind === EventKind.SymbolStatusChanged) this.symbolStatus[event.symbolId] = event.status;
-    }
-    this.accounts.apply(released);
-    this.orders.apply(released);
-    this.wallets.apply(released);
-    this.market.apply(released);
   }
 
   /**
@@ -180,7 +175,7 @@ export class ExchangeNode {
 
   /** Each symbol's trading status as of the last applied command. */
   symbolStatuses(): SymbolStatus[] {
-    return this.symbolStatus;
+    return this.models.symbolStatuses();
   }
 
   get lastSequence(): number {
@@ -215,7 +210,7 @@ export class ExchangeNode {
    * balances at that sequence (the reporting store reconciles against them once it has caught up).
    * Commands wait meanwhile: an admin operation, not a hot path.
    */
-  async withBalancesAtDurablePoint<T>(check: (sequence: number, balances: Array<{ accountId: number; asset: number; amount: number }>) => Promise<T>): Promise<T> {
+  async withBalancesAtDurablePoint<T>(check: BalancesCheck<T>): Promise<T> {
     this.sequencer.pause();
     try {
       while (this.sequencer.pendingCount > 0) await this.journal.flush();

@@ -2,9 +2,8 @@
 // buffer to the worker is cheap, where structured cloning of thousands of small event objects used to
 // cost the engine's thread more than the engine itself. Commands back to back, each: the
 // command (the journal's codec), u16 event count and the events, u16 balance count and four i64 each.
-import { BinaryReader, BinaryWriter, decodeCommand, decodeEvent, encodeCommand, encodeEvent } from '../codec/index.ts';
-import type { EngineEvent } from '../engine/index.ts';
-import { BALANCE_FIELDS, type Released } from '../sequencer/index.ts';
+import { BinaryReader, BinaryWriter } from '../codec/index.ts';
+import { decodeReleased, encodeReleased, type Released } from '../sequencer/index.ts';
 
 /**
  * Builds one batch a command at a time (encoding at release, so a backlog waiting for the store is bytes
@@ -16,14 +15,7 @@ export class ReleasedBatchWriter {
   lastSequence = 0;
 
   add(released: Released): void {
-    const writer = this.writer;
-    encodeCommand(released.command, writer);
-    writer.u16(released.events.length);
-    const events = released.events;
-    for (let i = 0; i < events.length; i++) encodeEvent(events[i], writer);
-    const balances = released.balances;
-    writer.u16(released.balanceCount);
-    for (let i = 0; i < released.balanceCount * BALANCE_FIELDS; i++) writer.i64(balances[i]);
+    encodeReleased(released, this.writer);
     this.count++;
     this.lastSequence = released.command.sequence;
   }
@@ -47,14 +39,6 @@ export function encodeReleasedBatch(batch: readonly Released[]): ArrayBuffer {
 export function decodeReleasedBatch(buffer: ArrayBuffer): Released[] {
   const reader = new BinaryReader(new Uint8Array(buffer));
   const batch: Released[] = [];
-  while (reader.remaining > 0) {
-    const command = decodeCommand(reader);
-    const events: EngineEvent[] = new Array(reader.u16());
-    for (let e = 0; e < events.length; e++) events[e] = decodeEvent(reader);
-    const balanceCount = reader.u16();
-    const balances = new Float64Array(balanceCount * BALANCE_FIELDS);
-    for (let i = 0; i < balances.length; i++) balances[i] = reader.i64();
-    batch.push({ command, events, balances, balanceCount });
-  }
+  while (reader.remaining > 0) batch.push(decodeReleased(reader));
   return batch;
 }

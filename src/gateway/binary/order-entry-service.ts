@@ -7,7 +7,7 @@
 // they wait in the rings, which is the backpressure a full ring passes on to the clients' sockets.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
-import { Backlog, Doorbell, SpscRing } from '../../bus/index.ts';
+import { Backlog, Doorbell, type MessageHandler, SpscRing } from '../../bus/index.ts';
 import { copyBytes } from '../../codec/index.ts';
 import {
   type CancelOrderCommand, CommandKind, type NewOrderCommand, type OrderType, type ReplaceOrderCommand, type Side, type TimeInForce,
@@ -72,6 +72,8 @@ const MAX_BATCH = 4096;
 
 export class OrderEntryService {
   private readonly gateways: Gateway[] = [];
+  /** Rings of this thread's own producers (the API thread's commands), polled with the gateways'. */
+  private readonly locals: Array<{ ring: SpscRing; handle: MessageHandler }> = [];
   private readonly doorbell = Doorbell.create();
   private readonly routes = new RouteTable();
   private readonly answers: AnswerEncoder;
@@ -108,6 +110,17 @@ export class OrderEntryService {
     for (let i = 0; i < options.threads; i++) await service.startGateway(i);
     service.loop = service.run();
     return service;
+  }
+
+  /**
+   * A ring on the doorbell this service sleeps on, whose records `handle` takes while the sequencer accepts
+   * commands (so it may call submitNow), in turn with the gateways' requests. The producer attaches to
+   * `ring.buffers` in its own thread.
+   */
+  addLocalInbound(ringBytes: number, handle: MessageHandler): SpscRing {
+    const ring = SpscRing.create(ringBytes, this.doorbell);
+    this.locals.push({ ring, handle });
+    return ring;
   }
 
   get ports(): number[] {
@@ -165,6 +178,7 @@ export class OrderEntryService {
           read += this.current.inbound.poll(this.onRequest, MAX_BATCH);
         }
         this.current = null;
+        for (let i = 0; i < this.locals.length; i++) read += this.locals[i].ring.poll(this.locals[i].handle, MAX_BATCH);
       }
       // Also retries answers held back by a full ring (at least every 100 ms while idle).
       this.publishAnswers();

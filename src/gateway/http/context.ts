@@ -1,5 +1,5 @@
 // What the HTTP gateway needs from the rest of the process, and its own settings.
-import type { ExchangeNode } from '../../node/index.ts';
+import type { NodeApi } from '../../node/index.ts';
 import type { Metrics } from '../../ops/index.ts';
 import type { Clock } from '../../sequencer/index.ts';
 import type { SymbolTable } from './symbols.ts';
@@ -33,7 +33,7 @@ export const DEFAULT_GATEWAY_SETTINGS: Omit<GatewaySettings, 'adminToken'> = {
 };
 
 export interface GatewayContext {
-  node: ExchangeNode;
+  node: NodeApi;
   symbols: SymbolTable;
   metrics: Metrics;
   clock: Clock;

@@ -4,7 +4,7 @@
 // whichever way an order arrives.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { CommandKind, type EngineEvent, EventKind, OrderType, type RejectCode, RejectCode as Code } from '../../engine/index.ts';
-import type { ExchangeNode } from '../../node/index.ts';
+import type { NodeApi } from '../../node/index.ts';
 import type { Metrics } from '../../ops/index.ts';
 import type { Released, UnstampedCommand } from '../../sequencer/index.ts';
 import { isOpen, type OrderRecord, statusOf } from '../../views/index.ts';
@@ -76,14 +76,14 @@ export function newOrderCommand(body: NewOrderBody, accountId: number, symbols: 
 }
 
 /** The account's order, or 404 (another account's order is as unknown as a missing one). */
-export function ownOrder(node: ExchangeNode, accountId: number, idText: string): OrderRecord {
+export function ownOrder(node: NodeApi, accountId: number, idText: string): OrderRecord {
   const order = node.orders.get(Number(idText));
   if (!order || order.accountId !== accountId) throw new ApiError('NOT_FOUND', `no order ${idText} for this account`);
   return order;
 }
 
 /** The account's order if it is still open: 404 NOT_FOUND, or 409 ORDER_NOT_OPEN. */
-export function openOwnOrder(node: ExchangeNode, accountId: number, idText: string): OrderRecord {
+export function openOwnOrder(node: NodeApi, accountId: number, idText: string): OrderRecord {
   const order = ownOrder(node, accountId, idText);
   if (!isOpen(order)) throw notOpen(order);
   return order;
@@ -117,7 +117,7 @@ function rejection(events: EngineEvent[]): RejectCode | 0 {
 }
 
 /** A released new order (counted in the metrics): the order it placed, or found by its clientOrderId; throws the rejection. */
-export function newOrderOutcome(node: ExchangeNode, metrics: Metrics, released: Released): OrderRecord {
+export function newOrderOutcome(node: NodeApi, metrics: Metrics, released: Released): OrderRecord {
   const code = rejection(released.events);
   metrics.commands.inc({ type: 'new_order', result: code === 0 ? 'accepted' : 'rejected' });
   if (code !== 0) throw apiErrorFromReject(code);
@@ -135,7 +135,7 @@ export function isDuplicate(released: Released): boolean {
  * A released cancel or replace of `order` (counted in the metrics): the order as it is now (a new record:
  * the one read before the command does not change), or the rejection, thrown.
  */
-export function amendOutcome(node: ExchangeNode, metrics: Metrics, type: AmendType, released: Released, order: OrderRecord): OrderRecord {
+export function amendOutcome(node: NodeApi, metrics: Metrics, type: AmendType, released: Released, order: OrderRecord): OrderRecord {
   const code = rejection(released.events);
   metrics.commands.inc({ type, result: code === 0 ? 'accepted' : 'rejected' });
   // The core keeps open orders only: NOT_FOUND from it means the order closed in the meantime.

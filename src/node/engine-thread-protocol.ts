@@ -1,0 +1,40 @@
+// What the API thread (the process's main thread: HTTP, WebSocket, reporting) and the engine thread say to
+// each other by postMessage: setup, recovery, and rare operations. Commands and released commands never go
+// this way: they take the two rings (the API thread's commands, the released stream).
+import type { RingBuffers } from '../bus/index.ts';
+import type { EngineConfig } from '../engine/index.ts';
+import type { OrderEntryOptions } from '../gateway/binary/order-entry-service.ts';
+import type { MarketLimits } from '../views/index.ts';
+import type { ReadModelsSnapshot } from './read-models.ts';
+
+export interface EngineThreadSetup {
+  dataDir: string;
+  engineConfig: EngineConfig;
+  snapshotEveryCommands: number;
+  fsync: boolean;
+  segmentBytes?: number;
+  marketLimits: MarketLimits;
+  /** The lowest offset of the API thread's consumers (reporting): recovery releases everything after it. */
+  consumerOffset: number;
+  /** The released stream's ring (the engine thread writes, the API thread reads). */
+  stream: RingBuffers;
+  /** Size of the ring for the API thread's commands. */
+  commandRingBytes: number;
+  orderEntry: Omit<OrderEntryOptions, 'clock' | 'log'>;
+}
+
+/** Operations the API thread asks for; each is answered once with a Reply of the same id. */
+export type EngineOperation = 'stateHash' | 'snapshot' | 'balancesAtDurablePoint' | 'close';
+
+export type ToEngine =
+  | { type: 'call'; id: number; operation: EngineOperation }
+  /** Lets new commands in again after the balancesAtDurablePoint call of that id. */
+  | { type: 'resume'; id: number };
+
+export type FromEngine =
+  | { type: 'log'; message: string }
+  /** Recovery starts from this snapshot (null: from an empty exchange); the stream then brings the replay. */
+  | { type: 'recovery'; snapshot: ReadModelsSnapshot | null }
+  | { type: 'started'; commandRing: RingBuffers; orderEntryPorts: number[] }
+  | { type: 'failed'; message: string }
+  | { type: 'reply'; id: number; result?: unknown; error?: string };

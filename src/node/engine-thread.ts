@@ -1,0 +1,85 @@
+// The engine thread: a worker that runs the node (engine, sequencer, journal, snapshots) and the binary
+// order-entry service with its gateway threads. It never serves HTTP. What the API thread needs comes out
+// of the released stream (released-stream.ts); what the API thread sends in comes by the command ring
+// (records: u32 requestId, the command in the journal's codec, sequence and timestamp 0 until stamped).
+import { parentPort, workerData } from 'node:worker_threads';
+import { SpscRing } from '../bus/index.ts';
+import { BinaryReader, decodeCommand } from '../codec/index.ts';
+import { OrderEntryService } from '../gateway/binary/order-entry-service.ts';
+import { systemClock } from '../sequencer/index.ts';
+import { DiscardingCandleArchive } from '../views/index.ts';
+import type { EngineOperation, EngineThreadSetup, FromEngine, ToEngine } from './engine-thread-protocol.ts';
+import { ExchangeNode } from './exchange-node.ts';
+import { readModelsPart } from './read-models.ts';
+import { ReleasedStreamWriter } from './released-stream.ts';
+
+const setup = workerData as EngineThreadSetup;
+const port = parentPort!;
+const post = (message: FromEngine): void => port.postMessage(message);
+const log = (message: string): void => post({ type: 'log', message });
+
+async function main(): Promise<void> {
+  const stream = new ReleasedStreamWriter(SpscRing.attach(setup.stream));
+  const node = await ExchangeNode.start({
+    dataDir: setup.dataDir,
+    engineConfig: setup.engineConfig,
+    clock: systemClock,
+    log,
+    snapshotEveryCommands: setup.snapshotEveryCommands,
+    fsync: setup.fsync,
+    segmentBytes: setup.segmentBytes,
+    marketLimits: setup.marketLimits,
+    // The API thread's market view owns the candle files; this one's older candles are not needed here.
+    candleArchive: new DiscardingCandleArchive(),
+    consumers: [{ offset: setup.consumerOffset, onRelease: stream.onRelease }],
+    // Posted before the replay writes anything to the stream: the API thread restores, then reads it.
+    onRecoveryStart: (snapshot) => post({ type: 'recovery', snapshot: snapshot && readModelsPart(snapshot) }),
+  });
+  node.setJournalBatchHook((records, bytes, fsyncMicros) => stream.journalBatch(records, bytes, fsyncMicros, node.restingOrderCount));
+  await node.openSessionIfClosed();
+  const orderEntry = await OrderEntryService.start(node, { ...setup.orderEntry, clock: () => systemClock.nowMs(), log });
+  const commandRing = orderEntry.addLocalInbound(setup.commandRingBytes, (data, offset, length) => {
+    const reader = new BinaryReader(data.subarray(offset, offset + length));
+    const requestId = reader.u32();
+    try {
+      stream.expect(node.submitNow(decodeCommand(reader)), requestId);
+    } catch (error) {
+      stream.failed(requestId, error instanceof Error ? error.message : String(error));
+    }
+  });
+
+  // Between a balances call and its resume, new commands wait (withBalancesAtDurablePoint's pause).
+  const resumes = new Map<number, () => void>();
+  const calls: Record<EngineOperation, (id: number) => Promise<unknown>> = {
+    stateHash: () => node.stateHash(),
+    snapshot: () => node.snapshot(),
+    balancesAtDurablePoint: (id) => new Promise((resolve, reject) => {
+      node.withBalancesAtDurablePoint(async (sequence, balances) => {
+        resolve({ sequence, balances });
+        await new Promise<void>((resumed) => resumes.set(id, resumed));
+      }).catch(reject);
+    }),
+    close: async () => {
+      await orderEntry.close();
+      await node.close();
+      // Everything released is in the ring before the API thread hears that the engine has stopped.
+      while (!stream.drained) await new Promise((resolve) => setTimeout(resolve, 5));
+    },
+  };
+  port.on('message', (message: ToEngine) => {
+    if (message.type === 'resume') {
+      resumes.get(message.id)?.();
+      resumes.delete(message.id);
+      return;
+    }
+    calls[message.operation](message.id).then(
+      (result) => post({ type: 'reply', id: message.id, result }),
+      (error: unknown) => post({ type: 'reply', id: message.id, error: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+  post({ type: 'started', commandRing: commandRing.buffers, orderEntryPorts: orderEntry.ports });
+}
+
+main().catch((error: unknown) => {
+  post({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+});

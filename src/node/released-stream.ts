@@ -1,0 +1,98 @@
+// The released stream: everything the engine thread tells the API thread, in order, on one SpscRing (no
+// postMessage per command). Records:
+//
+//   Released      u8 1, u32 requestId (0: not the API thread's), the command as released-codec.ts writes it
+//   Failed        u8 2, u32 requestId, UTF-8 message (the API thread's command could not be submitted)
+//   JournalBatch  u8 3, u32 records, u32 bytes, i64 fsync microseconds, i64 resting orders (for metrics)
+//
+// The writer publishes once per burst of releases (a journal batch), like the gateways' answers; records
+// that find the ring full wait, in order, until the API thread has made room (ring-record-writer.ts).
+import type { SpscRing } from '../bus/index.ts';
+import { BinaryReader } from '../codec/index.ts';
+import { decodeReleased, encodeReleased, type Released } from '../sequencer/index.ts';
+import { RingRecordWriter } from './ring-record-writer.ts';
+
+export const StreamRecord = { Released: 1, Failed: 2, JournalBatch: 3 } as const;
+
+/** Default size of the ring: about a second of releases at 200,000 commands a second. */
+export const RELEASED_STREAM_BYTES = 64 * 1024 * 1024;
+
+/** The engine thread's end. */
+export class ReleasedStreamWriter {
+  private readonly out: RingRecordWriter;
+  /** The API thread's request behind each of its commands still waiting to be released. */
+  private readonly requests = new Map<number, number>();
+
+  constructor(ring: SpscRing) {
+    this.out = new RingRecordWriter(ring);
+  }
+
+  /** `sequence` is the API thread's request `requestId`: its Released record will say so. */
+  expect(sequence: number, requestId: number): void {
+    this.requests.set(sequence, requestId);
+  }
+
+  /** A release listener (the node's consumer): one Released record per command. */
+  readonly onRelease = (released: Released): void => {
+    const writer = this.out.begin();
+    writer.u8(StreamRecord.Released);
+    const sequence = released.command.sequence;
+    const requestId = this.requests.get(sequence) ?? 0;
+    if (requestId !== 0) this.requests.delete(sequence);
+    writer.u32(requestId);
+    encodeReleased(released, writer);
+    this.out.end();
+  };
+
+  failed(requestId: number, message: string): void {
+    const writer = this.out.begin();
+    writer.u8(StreamRecord.Failed);
+    writer.u32(requestId);
+    writer.str(message);
+    this.out.end();
+  }
+
+  journalBatch(records: number, bytes: number, fsyncMicros: number, restingOrders: number): void {
+    const writer = this.out.begin();
+    writer.u8(StreamRecord.JournalBatch);
+    writer.u32(records);
+    writer.u32(bytes);
+    writer.i64(Math.round(fsyncMicros));
+    writer.i64(restingOrders);
+    this.out.end();
+  }
+
+  /** Nothing is held back for want of room in the ring. */
+  get drained(): boolean {
+    return this.out.drained;
+  }
+}
+
+export interface StreamHandlers {
+  released(requestId: number, released: Released): void;
+  failed(requestId: number, message: string): void;
+  journalBatch(records: number, bytes: number, fsyncMicros: number, restingOrders: number): void;
+}
+
+/** Handles one record of the stream (the reader's poll handler). */
+export function readStreamRecord(data: Uint8Array, offset: number, length: number, handlers: StreamHandlers): void {
+  const reader = new BinaryReader(data.subarray(offset, offset + length));
+  const kind = reader.u8();
+  switch (kind) {
+    case StreamRecord.Released: {
+      const requestId = reader.u32();
+      handlers.released(requestId, decodeReleased(reader));
+      return;
+    }
+    case StreamRecord.Failed: {
+      const requestId = reader.u32();
+      handlers.failed(requestId, reader.str());
+      return;
+    }
+    case StreamRecord.JournalBatch:
+      handlers.journalBatch(reader.u32(), reader.u32(), reader.i64(), reader.i64());
+      return;
+    default:
+      throw new Error(`released stream: unknown record kind ${kind}`);
+  }
+}

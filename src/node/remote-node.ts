@@ -1,0 +1,254 @@
+// The node as the API thread sees it when the engine runs on a thread of its own (engine-thread.ts): read
+// models of its own, kept from the released stream, so the HTTP and WebSocket gateways answer queries
+// without reaching into the engine's thread; commands go in by the command ring and are answered, once
+// released, from the stream, after the read models have applied them (read-your-writes, as before).
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { SpscRing } from '../bus/index.ts';
+import { encodeCommand } from '../codec/index.ts';
+import type { Command, EngineConfig, SymbolStatus } from '../engine/index.ts';
+import { startWorker } from '../ops/ts-worker.ts';
+import type { Released, UnstampedCommand } from '../sequencer/index.ts';
+import { FileCandleArchive } from '../views/index.ts';
+import type { EngineOperation, EngineThreadSetup, FromEngine, ToEngine } from './engine-thread-protocol.ts';
+import type { BalancesCheck, NodeApi } from './node-api.ts';
+import { ReadModels } from './read-models.ts';
+import { readStreamRecord, RELEASED_STREAM_BYTES, type StreamHandlers } from './released-stream.ts';
+import { RingRecordWriter } from './ring-record-writer.ts';
+
+export interface RemoteNodeOptions {
+  setup: Omit<EngineThreadSetup, 'stream'>;
+  /** Size of the released stream's ring (default RELEASED_STREAM_BYTES). */
+  streamBytes?: number;
+  /**
+   * Listeners that must see every released command from the start, recovery's replay included (the
+   * reporting consumer, whose offset is setup.consumerOffset).
+   */
+  consumers?: Array<(released: Released) => void>;
+  log: (message: string) => void;
+  /** The engine thread failed or exited unasked: the node can no longer work. */
+  onFatal: (error: Error) => void;
+}
+
+/** Most stream records read before the event loop (HTTP, WebSocket) gets a turn. */
+const MAX_BATCH = 4096;
+const TWO_32 = 2 ** 32;
+
+interface Waiter<T> {
+  resolve: (value: T) => void;
+  reject: (error: Error) => void;
+}
+
+export class RemoteNode implements NodeApi {
+  private readonly models: ReadModels;
+  private readonly listeners: Array<(released: Released) => void> = [];
+  private readonly stream: SpscRing;
+  private readonly worker: Worker;
+  private commands: RingRecordWriter | null = null;
+  private readonly requests = new Map<number, Waiter<Released>>();
+  private readonly calls = new Map<number, Waiter<unknown>>();
+  /** Waiting for the read models to reach a sequence (balancesAtDurablePoint). */
+  private readonly sequenceWaiters: Array<{ sequence: number; resolve: () => void }> = [];
+  private nextRequestId = 1;
+  private nextCallId = 1;
+  private reading = false;
+  private readLoop: Promise<void> = Promise.resolve();
+  private closing = false;
+  private journalBatchHook: ((records: number, bytes: number, fsyncMicros: number) => void) | null = null;
+  ready = false;
+  restingOrderCount = 0;
+  orderEntryPorts: number[] = [];
+
+  private constructor(private readonly options: RemoteNodeOptions) {
+    const { setup } = options;
+    this.models = new ReadModels(setup.engineConfig.instruments.length, setup.marketLimits, new FileCandleArchive(join(setup.dataDir, 'candles')));
+    this.listeners.push(...(options.consumers ?? []));
+    this.stream = SpscRing.create(options.streamBytes ?? RELEASED_STREAM_BYTES);
+    this.worker = startWorker(new URL('./engine-thread.ts', import.meta.url), { ...setup, stream: this.stream.buffers } satisfies EngineThreadSetup);
+  }
+
+  /** Starts the engine thread and resolves once it has recovered and takes commands. */
+  static start(options: RemoteNodeOptions): Promise<RemoteNode> {
+    const node = new RemoteNode(options);
+    return new Promise((resolve, reject) => {
+      let started = false;
+      const fail = (error: Error): void => {
+        if (!started) reject(error);
+        else if (!node.closing) options.onFatal(error);
+      };
+      node.worker.on('message', (message: FromEngine) => {
+        switch (message.type) {
+          case 'log':
+            options.log(message.message);
+            return;
+          case 'recovery':
+            if (message.snapshot) node.models.restore(message.snapshot);
+            node.reading = true;
+            node.readLoop = node.read();
+            return;
+          case 'started':
+            node.commands = new RingRecordWriter(SpscRing.attach(message.commandRing));
+            node.orderEntryPorts = message.orderEntryPorts;
+            node.ready = true;
+            started = true;
+            resolve(node);
+            return;
+          case 'failed':
+            fail(new Error(`engine thread: ${message.message}`));
+            return;
+          case 'reply': {
+            const call = node.calls.get(message.id);
+            node.calls.delete(message.id);
+            if (message.error !== undefined) call?.reject(new Error(message.error));
+            else call?.resolve(message.result);
+          }
+        }
+      });
+      node.worker.on('error', (error) => fail(error));
+      node.worker.on('exit', (code) => fail(new Error(`engine thread exited with code ${code}`)));
+    });
+  }
+
+  get accounts(): ReadModels['accounts'] {
+    return this.models.accounts;
+  }
+
+  get orders(): ReadModels['orders'] {
+    return this.models.orders;
+  }
+
+  get wallets(): ReadModels['wallets'] {
+    return this.models.wallets;
+  }
+
+  get market(): ReadModels['market'] {
+    return this.models.market;
+  }
+
+  get config(): EngineConfig {
+    return this.options.setup.engineConfig;
+  }
+
+  get lastSequence(): number {
+    return this.models.lastSequence;
+  }
+
+  symbolStatuses(): SymbolStatus[] {
+    return this.models.symbolStatuses();
+  }
+
+  onRelease(listener: (released: Released) => void): void {
+    this.listeners.push(listener);
+  }
+
+  setJournalBatchHook(hook: (records: number, bytes: number, fsyncMicros: number) => void): void {
+    this.journalBatchHook = hook;
+  }
+
+  submit(command: UnstampedCommand): Promise<Released> {
+    const commands = this.commands;
+    if (commands === null) return Promise.reject(new Error('the engine thread has not started'));
+    const requestId = this.nextRequestId;
+    this.nextRequestId = requestId + 1 === TWO_32 ? 1 : requestId + 1;
+    try {
+      const writer = commands.begin();
+      writer.u32(requestId);
+      encodeCommand({ ...command, sequence: 0, timestampMs: 0 } as Command, writer);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    commands.end();
+    return new Promise((resolve, reject) => this.requests.set(requestId, { resolve, reject }));
+  }
+
+  stateHash(): Promise<{ sequence: number; stateHash: string }> {
+    return this.call('stateHash') as Promise<{ sequence: number; stateHash: string }>;
+  }
+
+  async snapshot(): Promise<void> {
+    await this.call('snapshot');
+  }
+
+  async withBalancesAtDurablePoint<T>(check: BalancesCheck<T>): Promise<T> {
+    const id = this.nextCallId++;
+    const { sequence, balances } = await this.call('balancesAtDurablePoint', id) as { sequence: number; balances: Parameters<BalancesCheck<T>>[1] };
+    try {
+      // The reply can overtake the stream: the read models (and the reporting consumer behind them) must
+      // have seen everything up to that sequence before the check runs.
+      await this.reached(sequence);
+      return await check(sequence, balances);
+    } finally {
+      this.post({ type: 'resume', id });
+    }
+  }
+
+  /** Stops the engine thread (it answers what it took, writes a snapshot and closes its journal). */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.ready = false;
+    this.closing = true;
+    await this.call('close');
+    // Everything the engine released is in the ring now: take it before stopping.
+    this.reading = false;
+    await this.readLoop;
+    while (this.stream.poll(this.onRecord) > 0);
+    await this.worker.terminate();
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  private call(operation: EngineOperation, id = this.nextCallId++): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      this.post({ type: 'call', id, operation });
+    });
+  }
+
+  private post(message: ToEngine): void {
+    this.worker.postMessage(message);
+  }
+
+  private reached(sequence: number): Promise<void> {
+    if (this.models.lastSequence >= sequence) return Promise.resolve();
+    return new Promise((resolve) => this.sequenceWaiters.push({ sequence, resolve }));
+  }
+
+  private async read(): Promise<void> {
+    while (this.reading) {
+      if (this.stream.poll(this.onRecord, MAX_BATCH) > 0) await nextTurn();
+      else await this.stream.waitForMessagesAsync(100);
+    }
+  }
+
+  private readonly handlers: StreamHandlers = {
+    released: (requestId, released) => {
+      this.models.apply(released);
+      for (let i = 0; i < this.listeners.length; i++) this.listeners[i](released);
+      if (requestId !== 0) {
+        this.requests.get(requestId)?.resolve(released);
+        this.requests.delete(requestId);
+      }
+      if (this.sequenceWaiters.length > 0) this.wakeSequenceWaiters();
+    },
+    failed: (requestId, message) => {
+      this.requests.get(requestId)?.reject(new Error(message));
+      this.requests.delete(requestId);
+    },
+    journalBatch: (records, bytes, fsyncMicros, restingOrders) => {
+      this.restingOrderCount = restingOrders;
+      this.journalBatchHook?.(records, bytes, fsyncMicros);
+    },
+  };
+
+  private readonly onRecord = (data: Uint8Array, offset: number, length: number): void => {
+    readStreamRecord(data, offset, length, this.handlers);
+  };
+
+  private wakeSequenceWaiters(): void {
+    const reached = this.models.lastSequence;
+    for (let i = this.sequenceWaiters.length - 1; i >= 0; i--) {
+      if (this.sequenceWaiters[i].sequence <= reached) this.sequenceWaiters.splice(i, 1)[0].resolve();
+    }
+  }
+}
