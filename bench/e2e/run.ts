@@ -121,7 +121,7 @@ interface Counters {
 function metricSum(text: string, name: string, having = ''): number {
   let total = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith(name + '{') && line.includes(having)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if ((line.startsWith(name + '{') || line.startsWith(name + ' ')) && line.includes(having)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
 }
@@ -134,9 +134,9 @@ export async function journalCounters(url: string): Promise<Counters> {
     fsyncsUpTo5Ms: metricSum(text, 'exchange_journal_fsync_seconds_bucket', 'le="0.005"'),
     records: metricValue(text, 'exchange_journal_batch_records_sum'),
     // prom-client's default metrics: one histogram per GC kind (minor, major, incremental, weakcb).
-    gcSeconds: metricSum(text, 'nodejs_gc_duration_seconds_sum'),
-    gcPauses: metricSum(text, 'nodejs_gc_duration_seconds_count'),
-    gcPausesUpTo10Ms: metricSum(text, 'nodejs_gc_duration_seconds_bucket', 'le="0.01"'),
+    gcSeconds: metricSum(text, 'exchange_engine_gc_duration_seconds_sum'),
+    gcPauses: metricSum(text, 'exchange_engine_gc_duration_seconds_count'),
+    gcPausesUpTo10Ms: metricSum(text, 'exchange_engine_gc_duration_seconds_bucket', 'le="0.01"'),
   };
 }
 

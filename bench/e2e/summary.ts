@@ -13,7 +13,7 @@ export const LEGEND = [
   '"ok/s" accepted and canceled, "answered/s" also the expected refusals (e.g. ORDER_NOT_OPEN);',
   '"srv cpu" the server process (100% = one core), "cli cpu" the load generator(s), "cpu psi" share of the step some task waited for a CPU,',
   '"fsync ms" the mean fdatasync, "fs>5ms" how many took longer than 5 ms (each delays every answer of its batch and of the batches behind it),',
-  '"gc ms/s" GC pause time per second on the exchange\'s engine thread (its main thread), "gc>10ms" its GC pauses longer than 10 ms',
+  '"gc ms/s" GC pause time per second on the exchange\'s engine thread (a worker; reported within about a second), "gc>10ms" its GC pauses longer than 10 ms',
 ];
 
 export function rowText(r: Row): string {

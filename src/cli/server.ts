@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../gateway/http/app.ts';
 import { SymbolTable } from '../gateway/http/symbols.ts';
-import { RemoteNode } from '../node/remote-node.ts';
+import { RemoteNode, type RemoteNodeOptions } from '../node/remote-node.ts';
 import { Metrics } from '../ops/index.ts';
 import { systemClock } from '../sequencer/index.ts';
 import { DEFAULT_MARKET_LIMITS } from '../views/index.ts';
@@ -21,6 +21,25 @@ export interface RunningServer {
   orderEntryPorts: number[];
   adminTokenSource: string;
   close(): Promise<void>;
+}
+
+/** What the engine thread is started with, from the process configuration. */
+export function engineThreadSetup(config: ServerConfig, consumerOffset: number): RemoteNodeOptions['setup'] {
+  return {
+    dataDir: config.dataDir,
+    engineConfig: config.engine,
+    snapshotEveryCommands: config.snapshotEveryCommands,
+    fsync: config.fsync,
+    marketLimits: { ...DEFAULT_MARKET_LIMITS, candlesPerResolution: config.candlesInMemory },
+    consumerOffset,
+    commandRingBytes: 4 * 1024 * 1024,
+    orderEntry: {
+      host: config.host, port: config.orderEntry.port, threads: config.orderEntry.threads, ringBytes: config.orderEntry.ringBytes,
+      ratePerKey: { ratePerSecond: config.gateway.perKeyRatePerSecond, burst: config.gateway.perKeyBurst },
+      signatureWindowMs: config.gateway.signatureWindowMs, webSocket: config.websocket, http: config.gateway,
+      maxBufferedBytes: config.orderEntry.maxBufferedBytes, idleTimeoutMs: config.orderEntry.idleTimeoutMs,
+    },
+  };
 }
 
 export async function startServer(config: ServerConfig, log: (message: string) => void): Promise<RunningServer> {
@@ -48,21 +67,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
   // The engine, the sequencer, the journal and the binary order entry with its gateway threads run on the
   // engine thread; this thread serves HTTP and the WebSocket from read models fed by the released stream.
   const node = await RemoteNode.start({
-    setup: {
-      dataDir: config.dataDir,
-      engineConfig: config.engine,
-      snapshotEveryCommands: config.snapshotEveryCommands,
-      fsync: config.fsync,
-      marketLimits: { ...DEFAULT_MARKET_LIMITS, candlesPerResolution: config.candlesInMemory },
-      consumerOffset: reporting.offset,
-      commandRingBytes: 4 * 1024 * 1024,
-      orderEntry: {
-        host: config.host, port: config.orderEntry.port, threads: config.orderEntry.threads, ringBytes: config.orderEntry.ringBytes,
-        ratePerKey: { ratePerSecond: config.gateway.perKeyRatePerSecond, burst: config.gateway.perKeyBurst },
-        signatureWindowMs: config.gateway.signatureWindowMs, webSocket: config.websocket, http: config.gateway,
-        maxBufferedBytes: config.orderEntry.maxBufferedBytes, idleTimeoutMs: config.orderEntry.idleTimeoutMs,
-      },
-    },
+    setup: engineThreadSetup(config, reporting.offset),
     consumers: [reporting.onRelease],
     log,
     onFatal: (error) => {
@@ -75,6 +80,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     metrics.batchRecords.observe(records);
     metrics.fsyncSeconds.observe(fsyncMicros / 1e6);
   });
+  node.setGcPauseHook((seconds) => metrics.engineGcSeconds.observe(seconds));
   const app = buildHttpApp({
     node,
     symbols: new SymbolTable(config.engine.instruments),

@@ -4,7 +4,7 @@
 import type { RingBuffers } from '../bus/index.ts';
 import type { EngineConfig } from '../engine/index.ts';
 import type { OrderEntryOptions } from '../gateway/binary/order-entry-service.ts';
-import type { MarketLimits } from '../views/index.ts';
+import type { MarketLimits, SymbolMarketDump } from '../views/index.ts';
 import type { ReadModelsSnapshot } from './read-models.ts';
 
 export interface EngineThreadSetup {
@@ -29,12 +29,15 @@ export type EngineOperation = 'stateHash' | 'snapshot' | 'balancesAtDurablePoint
 export type ToEngine =
   | { type: 'call'; id: number; operation: EngineOperation }
   /** Lets new commands in again after the balancesAtDurablePoint call of that id. */
-  | { type: 'resume'; id: number };
+  | { type: 'resume'; id: number }
+  /** The market view's dump at the sequence a MarketDump stream record asked for. */
+  | { type: 'marketDump'; sequence: number; market: SymbolMarketDump[] };
 
 export type FromEngine =
   | { type: 'log'; message: string }
   /** Recovery starts from this snapshot (null: from an empty exchange); the stream then brings the replay. */
   | { type: 'recovery'; snapshot: ReadModelsSnapshot | null }
-  | { type: 'started'; commandRing: RingBuffers; orderEntryPorts: number[] }
+  /** Recovered and taking commands; the stream holds everything up to lastSequence. */
+  | { type: 'started'; commandRing: RingBuffers; orderEntryPorts: number[]; lastSequence: number }
   | { type: 'failed'; message: string }
   | { type: 'reply'; id: number; result?: unknown; error?: string };

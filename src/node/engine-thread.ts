@@ -1,13 +1,15 @@
-// The engine thread: a worker that runs the node (engine, sequencer, journal, snapshots) and the binary
-// order-entry service with its gateway threads. It never serves HTTP. What the API thread needs comes out
+// The engine thread: a worker that runs the node (engine, sequencer, journal, snapshots, and the read models
+// order entry answers from: accounts and orders) and the binary order-entry service with its gateway
+// threads. It never serves HTTP. What the API thread needs comes out
 // of the released stream (released-stream.ts); what the API thread sends in comes by the command ring
 // (records: u32 requestId, the command in the journal's codec, sequence and timestamp 0 until stamped).
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../bus/index.ts';
 import { BinaryReader, decodeCommand } from '../codec/index.ts';
 import { OrderEntryService } from '../gateway/binary/order-entry-service.ts';
 import { systemClock } from '../sequencer/index.ts';
-import { DiscardingCandleArchive } from '../views/index.ts';
+import type { SymbolMarketDump } from '../views/index.ts';
 import type { EngineOperation, EngineThreadSetup, FromEngine, ToEngine } from './engine-thread-protocol.ts';
 import { ExchangeNode } from './exchange-node.ts';
 import { readModelsPart } from './read-models.ts';
@@ -17,6 +19,9 @@ const setup = workerData as EngineThreadSetup;
 const port = parentPort!;
 const post = (message: FromEngine): void => port.postMessage(message);
 const log = (message: string): void => post({ type: 'log', message });
+
+/** Snapshots waiting for the API thread's market view, by sequence. */
+const marketDumps = new Map<number, (market: SymbolMarketDump[]) => void>();
 
 async function main(): Promise<void> {
   const stream = new ReleasedStreamWriter(SpscRing.attach(setup.stream));
@@ -29,15 +34,22 @@ async function main(): Promise<void> {
     fsync: setup.fsync,
     segmentBytes: setup.segmentBytes,
     marketLimits: setup.marketLimits,
-    // The API thread's market view owns the candle files; this one's older candles are not needed here.
-    candleArchive: new DiscardingCandleArchive(),
+    // The market view and the wallets are the API thread's alone: the engine thread spends nothing on them.
+    marketElsewhere: (sequence) => {
+      stream.marketDump(sequence);
+      return new Promise((resolve) => marketDumps.set(sequence, resolve));
+    },
     consumers: [{ offset: setup.consumerOffset, onRelease: stream.onRelease }],
     // Posted before the replay writes anything to the stream: the API thread restores, then reads it.
     onRecoveryStart: (snapshot) => post({ type: 'recovery', snapshot: snapshot && readModelsPart(snapshot) }),
   });
   node.setJournalBatchHook((records, bytes, fsyncMicros) => stream.journalBatch(records, bytes, fsyncMicros, node.restingOrderCount));
+  reportGcPauses(stream);
   await node.openSessionIfClosed();
   const orderEntry = await OrderEntryService.start(node, { ...setup.orderEntry, clock: () => systemClock.nowMs(), log });
+  // Released commands the API thread has no room for yet wait in memory here: take no new requests until
+  // they are written, so a slow API thread slows order entry (TCP backpressure) instead of filling memory.
+  orderEntry.holdRequestsWhile(() => !stream.drained);
   const commandRing = orderEntry.addLocalInbound(setup.commandRingBytes, (data, offset, length) => {
     const reader = new BinaryReader(data.subarray(offset, offset + length));
     const requestId = reader.u32();
@@ -67,6 +79,11 @@ async function main(): Promise<void> {
     },
   };
   port.on('message', (message: ToEngine) => {
+    if (message.type === 'marketDump') {
+      marketDumps.get(message.sequence)?.(message.market);
+      marketDumps.delete(message.sequence);
+      return;
+    }
     if (message.type === 'resume') {
       resumes.get(message.id)?.();
       resumes.delete(message.id);
@@ -77,7 +94,20 @@ async function main(): Promise<void> {
       (error: unknown) => post({ type: 'reply', id: message.id, error: error instanceof Error ? error.message : String(error) }),
     );
   });
-  post({ type: 'started', commandRing: commandRing.buffers, orderEntryPorts: orderEntry.ports });
+  post({ type: 'started', commandRing: commandRing.buffers, orderEntryPorts: orderEntry.ports, lastSequence: node.lastSequence });
+}
+
+/** This thread's GC pauses go to the API thread's metrics, a batch a second at most (u16 count a record). */
+function reportGcPauses(stream: ReleasedStreamWriter): void {
+  let pauses: number[] = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(Math.round(entry.duration * 1000));
+  }).observe({ entryTypes: ['gc'] });
+  setInterval(() => {
+    if (pauses.length === 0) return;
+    for (let i = 0; i < pauses.length; i += 65_535) stream.gcPauses(pauses.slice(i, i + 65_535));
+    pauses = [];
+  }, 1000).unref();
 }
 
 main().catch((error: unknown) => {

@@ -4,7 +4,9 @@ import { decodeCommandFromBytes, ScratchCommandEncoder } from '../codec/index.ts
 import { CommandKind, Engine, type EngineConfig, stateHash, type SymbolStatus } from '../engine/index.ts';
 import { Journal, SnapshotStore } from '../journal/index.ts';
 import { type Clock, CommandEventSink, type Released, Sequencer, type UnstampedCommand } from '../sequencer/index.ts';
-import { type CandleArchive, DEFAULT_MARKET_LIMITS, FileCandleArchive, type MarketLimits } from '../views/index.ts';
+import {
+  type AccountDirectory, DEFAULT_MARKET_LIMITS, FileCandleArchive, type MarketLimits, type MarketView, type OrderStore, type SymbolMarketDump, type WalletView,
+} from '../views/index.ts';
 import { join } from 'node:path';
 import type { BalancesCheck, NodeApi } from './node-api.ts';
 import { type NodeSnapshot, ReadModels } from './read-models.ts';
@@ -28,8 +30,12 @@ export interface NodeOptions {
    * that none of them misses a command.
    */
   consumers?: Array<{ offset: number; onRelease: (released: Released) => void }>;
-  /** Where the market view puts candles that leave memory (default: files in <dataDir>/candles). */
-  candleArchive?: CandleArchive;
+  /**
+   * The market view and the wallets are kept elsewhere (the API thread's read models): this node keeps
+   * neither, and a snapshot asks for the market view's dump at its sequence (which this call must request
+   * before any later command is released to whoever keeps it).
+   */
+  marketElsewhere?: (sequence: number) => Promise<SymbolMarketDump[]>;
   /**
    * Called once recovery has chosen where to start, before the journal is replayed: with the snapshot it
    * loaded (null: none). It may keep the snapshot (the node does not use it afterwards).
@@ -48,23 +54,25 @@ export class ExchangeNode implements NodeApi {
   ready = false;
 
   private constructor(private readonly options: NodeOptions) {
-    this.models = new ReadModels(options.engineConfig.instruments.length, options.marketLimits ?? DEFAULT_MARKET_LIMITS,
-      options.candleArchive ?? new FileCandleArchive(join(options.dataDir, 'candles')));
+    this.models = new ReadModels(options.engineConfig.instruments.length, options.marketElsewhere ? null
+      : { limits: options.marketLimits ?? DEFAULT_MARKET_LIMITS, candleArchive: new FileCandleArchive(join(options.dataDir, 'candles')) });
   }
 
-  get accounts(): ReadModels['accounts'] {
+  get accounts(): AccountDirectory {
     return this.models.accounts;
   }
 
-  get orders(): ReadModels['orders'] {
+  get orders(): OrderStore {
     return this.models.orders;
   }
 
-  get wallets(): ReadModels['wallets'] {
+  get wallets(): WalletView {
+    if (!this.models.wallets) throw new Error('this node keeps no wallets view (marketElsewhere)');
     return this.models.wallets;
   }
 
-  get market(): ReadModels['market'] {
+  get market(): MarketView {
+    if (!this.models.market) throw new Error('this node keeps no market view (marketElsewhere)');
     return this.models.market;
   }
 
@@ -247,14 +255,14 @@ export class ExchangeNode implements NodeApi {
     // everything on this thread during both); the write is asynchronous. Timed for the log: operators
     // can see what a snapshot costs as the history grows.
     const startedMs = performance.now();
-    const body: NodeSnapshot = await this.atDurablePoint(() => ({
-      format: 2,
-      sequence: this.engine.lastSequence,
-      engine: this.engine.dump(),
-      accounts: this.accounts.dump(),
-      orders: this.orders.dump(),
-      market: this.market.dump(),
-    }));
+    let market: SymbolMarketDump[] | Promise<SymbolMarketDump[]> = [];
+    const body: NodeSnapshot = await this.atDurablePoint(() => {
+      const sequence = this.engine.lastSequence;
+      market = this.models.market?.dump() ?? this.options.marketElsewhere!(sequence);
+      return { format: 2, sequence, engine: this.engine.dump(), accounts: this.accounts.dump(), orders: this.orders.dump(), market: [] };
+    });
+    // Commands go on meanwhile: the other dumps are copies, or pages that no longer change.
+    body.market = await market;
     const parts = encodeSnapshotBody(body);
     const encodedMs = performance.now();
     const bytes = parts.reduce((sum, part) => sum + part.byteLength, 0);

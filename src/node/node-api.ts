@@ -4,15 +4,15 @@
 // own, the read models kept on the caller's from the released stream), what the server runs.
 import type { EngineConfig, SymbolStatus } from '../engine/index.ts';
 import type { Released, UnstampedCommand } from '../sequencer/index.ts';
-import type { ReadModels } from './read-models.ts';
+import type { AccountDirectory, MarketView, OrderStore, WalletView } from '../views/index.ts';
 
 export type BalancesCheck<T> = (sequence: number, balances: Array<{ accountId: number; asset: number; amount: number }>) => Promise<T>;
 
 export interface NodeApi {
-  readonly accounts: ReadModels['accounts'];
-  readonly orders: ReadModels['orders'];
-  readonly wallets: ReadModels['wallets'];
-  readonly market: ReadModels['market'];
+  readonly accounts: AccountDirectory;
+  readonly orders: OrderStore;
+  readonly wallets: WalletView;
+  readonly market: MarketView;
   readonly config: EngineConfig;
   /** Recovered and not shutting down (the gateways answer UNAVAILABLE otherwise). */
   ready: boolean;

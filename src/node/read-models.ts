@@ -33,25 +33,34 @@ export function readModelsPart(snapshot: NodeSnapshot): ReadModelsSnapshot {
   return { sequence, accounts, orders, market, engine: { accounts: engine.accounts, symbols: engine.symbols.map(({ symbolId, status }) => ({ symbolId, status })) } };
 }
 
+/** The market view's settings; null for a set without the market view and the wallets (see ReadModels). */
+export type MarketOptions = { limits: MarketLimits; candleArchive: CandleArchive } | null;
+
+/**
+ * The full set, or (market null) only what the engine thread's order entry reads, the account directory
+ * and the order history, when the API thread keeps the market view and the wallets: the engine thread then
+ * spends nothing on them, and its snapshots take the market view's dump from the API thread.
+ */
 export class ReadModels {
   readonly accounts = new AccountDirectory();
   readonly orders = new OrderStore();
-  readonly wallets = new WalletView();
-  readonly market: MarketView;
+  readonly wallets: WalletView | null;
+  readonly market: MarketView | null;
   private readonly symbolStatus: SymbolStatus[];
   /** The last command applied (0 before any). */
   lastSequence = 0;
 
-  constructor(instrumentCount: number, marketLimits: MarketLimits, candleArchive: CandleArchive) {
-    this.market = new MarketView(instrumentCount, marketLimits, candleArchive);
+  constructor(instrumentCount: number, market: MarketOptions) {
+    this.market = market && new MarketView(instrumentCount, market.limits, market.candleArchive);
+    this.wallets = market && new WalletView();
     this.symbolStatus = new Array<SymbolStatus>(instrumentCount).fill(SymbolStatus.Trading);
   }
 
   restore(snapshot: ReadModelsSnapshot): void {
     this.accounts.restore(snapshot.accounts);
     this.orders.restore(snapshot.orders);
-    this.market.restore(snapshot.market);
-    this.wallets.restore(snapshot.engine.accounts);
+    this.market?.restore(snapshot.market);
+    this.wallets?.restore(snapshot.engine.accounts);
     snapshot.engine.symbols.forEach((symbol) => (this.symbolStatus[symbol.symbolId] = symbol.status));
     this.lastSequence = snapshot.sequence;
   }
@@ -62,8 +71,8 @@ export class ReadModels {
     }
     this.accounts.apply(released);
     this.orders.apply(released);
-    this.wallets.apply(released);
-    this.market.apply(released);
+    this.wallets?.apply(released);
+    this.market?.apply(released);
     this.lastSequence = released.command.sequence;
   }
 

@@ -4,6 +4,9 @@
 //   Released      u8 1, u32 requestId (0: not the API thread's), the command as released-codec.ts writes it
 //   Failed        u8 2, u32 requestId, UTF-8 message (the API thread's command could not be submitted)
 //   JournalBatch  u8 3, u32 records, u32 bytes, i64 fsync microseconds, i64 resting orders (for metrics)
+//   GcPauses      u8 4, u16 count, i64 microseconds each (the engine thread's, since the last such record)
+//   MarketDump    u8 5, i64 sequence: a snapshot at that sequence wants the API thread's market view, which
+//                 has applied exactly the records before this one
 //
 // The writer publishes once per burst of releases (a journal batch), like the gateways' answers; records
 // that find the ring full wait, in order, until the API thread has made room (ring-record-writer.ts).
@@ -12,7 +15,7 @@ import { BinaryReader } from '../codec/index.ts';
 import { decodeReleased, encodeReleased, type Released } from '../sequencer/index.ts';
 import { RingRecordWriter } from './ring-record-writer.ts';
 
-export const StreamRecord = { Released: 1, Failed: 2, JournalBatch: 3 } as const;
+export const StreamRecord = { Released: 1, Failed: 2, JournalBatch: 3, GcPauses: 4, MarketDump: 5 } as const;
 
 /** Default size of the ring: about a second of releases at 200,000 commands a second. */
 export const RELEASED_STREAM_BYTES = 64 * 1024 * 1024;
@@ -62,6 +65,21 @@ export class ReleasedStreamWriter {
     this.out.end();
   }
 
+  gcPauses(micros: readonly number[]): void {
+    const writer = this.out.begin();
+    writer.u8(StreamRecord.GcPauses);
+    writer.u16(micros.length);
+    for (let i = 0; i < micros.length; i++) writer.i64(micros[i]);
+    this.out.end();
+  }
+
+  marketDump(sequence: number): void {
+    const writer = this.out.begin();
+    writer.u8(StreamRecord.MarketDump);
+    writer.i64(sequence);
+    this.out.end();
+  }
+
   /** Nothing is held back for want of room in the ring. */
   get drained(): boolean {
     return this.out.drained;
@@ -69,9 +87,12 @@ export class ReleasedStreamWriter {
 }
 
 export interface StreamHandlers {
-  released(requestId: number, released: Released): void;
+  /** `encoded`: the command's bytes as encodeReleased wrote them (a view of the ring, valid during the call). */
+  released(requestId: number, released: Released, encoded: Uint8Array): void;
   failed(requestId: number, message: string): void;
   journalBatch(records: number, bytes: number, fsyncMicros: number, restingOrders: number): void;
+  gcPauses(micros: number[]): void;
+  marketDump(sequence: number): void;
 }
 
 /** Handles one record of the stream (the reader's poll handler). */
@@ -81,7 +102,8 @@ export function readStreamRecord(data: Uint8Array, offset: number, length: numbe
   switch (kind) {
     case StreamRecord.Released: {
       const requestId = reader.u32();
-      handlers.released(requestId, decodeReleased(reader));
+      const start = reader.offset;
+      handlers.released(requestId, decodeReleased(reader), data.subarray(offset + start, offset + length));
       return;
     }
     case StreamRecord.Failed: {
@@ -91,6 +113,15 @@ export function readStreamRecord(data: Uint8Array, offset: number, length: numbe
     }
     case StreamRecord.JournalBatch:
       handlers.journalBatch(reader.u32(), reader.u32(), reader.i64(), reader.i64());
+      return;
+    case StreamRecord.GcPauses: {
+      const micros = new Array<number>(reader.u16());
+      for (let i = 0; i < micros.length; i++) micros[i] = reader.i64();
+      handlers.gcPauses(micros);
+      return;
+    }
+    case StreamRecord.MarketDump:
+      handlers.marketDump(reader.i64());
       return;
     default:
       throw new Error(`released stream: unknown record kind ${kind}`);

@@ -10,7 +10,7 @@ import { encodeCommand } from '../codec/index.ts';
 import type { Command, EngineConfig, SymbolStatus } from '../engine/index.ts';
 import { startWorker } from '../ops/ts-worker.ts';
 import type { Released, UnstampedCommand } from '../sequencer/index.ts';
-import { FileCandleArchive } from '../views/index.ts';
+import { type AccountDirectory, FileCandleArchive, type MarketView, type OrderStore, type WalletView } from '../views/index.ts';
 import type { EngineOperation, EngineThreadSetup, FromEngine, ToEngine } from './engine-thread-protocol.ts';
 import type { BalancesCheck, NodeApi } from './node-api.ts';
 import { ReadModels } from './read-models.ts';
@@ -25,11 +25,17 @@ export interface RemoteNodeOptions {
    * Listeners that must see every released command from the start, recovery's replay included (the
    * reporting consumer, whose offset is setup.consumerOffset).
    */
-  consumers?: Array<(released: Released) => void>;
+  consumers?: Array<ReleasedConsumer>;
   log: (message: string) => void;
   /** The engine thread failed or exited unasked: the node can no longer work. */
   onFatal: (error: Error) => void;
 }
+
+/**
+ * A listener to every released command; `encoded` is its bytes in the stream (encodeReleased's, valid during
+ * the call), for a consumer that would encode it again (the reporting consumer).
+ */
+export type ReleasedConsumer = (released: Released, encoded: Uint8Array) => void;
 
 /** Most stream records read before the event loop (HTTP, WebSocket) gets a turn. */
 const MAX_BATCH = 4096;
@@ -42,7 +48,7 @@ interface Waiter<T> {
 
 export class RemoteNode implements NodeApi {
   private readonly models: ReadModels;
-  private readonly listeners: Array<(released: Released) => void> = [];
+  private readonly listeners: ReleasedConsumer[] = [];
   private readonly stream: SpscRing;
   private readonly worker: Worker;
   private commands: RingRecordWriter | null = null;
@@ -56,13 +62,15 @@ export class RemoteNode implements NodeApi {
   private readLoop: Promise<void> = Promise.resolve();
   private closing = false;
   private journalBatchHook: ((records: number, bytes: number, fsyncMicros: number) => void) | null = null;
+  private gcPauseHook: ((seconds: number) => void) | null = null;
   ready = false;
   restingOrderCount = 0;
   orderEntryPorts: number[] = [];
 
   private constructor(private readonly options: RemoteNodeOptions) {
     const { setup } = options;
-    this.models = new ReadModels(setup.engineConfig.instruments.length, setup.marketLimits, new FileCandleArchive(join(setup.dataDir, 'candles')));
+    this.models = new ReadModels(setup.engineConfig.instruments.length,
+      { limits: setup.marketLimits, candleArchive: new FileCandleArchive(join(setup.dataDir, 'candles')) });
     this.listeners.push(...(options.consumers ?? []));
     this.stream = SpscRing.create(options.streamBytes ?? RELEASED_STREAM_BYTES);
     this.worker = startWorker(new URL('./engine-thread.ts', import.meta.url), { ...setup, stream: this.stream.buffers } satisfies EngineThreadSetup);
@@ -90,9 +98,13 @@ export class RemoteNode implements NodeApi {
           case 'started':
             node.commands = new RingRecordWriter(SpscRing.attach(message.commandRing));
             node.orderEntryPorts = message.orderEntryPorts;
-            node.ready = true;
-            started = true;
-            resolve(node);
+            // Ready once the read models have applied the whole recovery (the replay may still be in the
+            // stream): a query must not see the state before a command the journal has.
+            void node.reached(message.lastSequence).then(() => {
+              node.ready = true;
+              started = true;
+              resolve(node);
+            });
             return;
           case 'failed':
             fail(new Error(`engine thread: ${message.message}`));
@@ -110,20 +122,20 @@ export class RemoteNode implements NodeApi {
     });
   }
 
-  get accounts(): ReadModels['accounts'] {
+  get accounts(): AccountDirectory {
     return this.models.accounts;
   }
 
-  get orders(): ReadModels['orders'] {
+  get orders(): OrderStore {
     return this.models.orders;
   }
 
-  get wallets(): ReadModels['wallets'] {
-    return this.models.wallets;
+  get wallets(): WalletView {
+    return this.models.wallets!;
   }
 
-  get market(): ReadModels['market'] {
-    return this.models.market;
+  get market(): MarketView {
+    return this.models.market!;
   }
 
   get config(): EngineConfig {
@@ -144,6 +156,11 @@ export class RemoteNode implements NodeApi {
 
   setJournalBatchHook(hook: (records: number, bytes: number, fsyncMicros: number) => void): void {
     this.journalBatchHook = hook;
+  }
+
+  /** Hears each GC pause of the engine thread (within a second or so of it). */
+  setGcPauseHook(hook: (seconds: number) => void): void {
+    this.gcPauseHook = hook;
   }
 
   submit(command: UnstampedCommand): Promise<Released> {
@@ -222,9 +239,9 @@ export class RemoteNode implements NodeApi {
   }
 
   private readonly handlers: StreamHandlers = {
-    released: (requestId, released) => {
+    released: (requestId, released, encoded) => {
       this.models.apply(released);
-      for (let i = 0; i < this.listeners.length; i++) this.listeners[i](released);
+      for (let i = 0; i < this.listeners.length; i++) this.listeners[i](released, encoded);
       if (requestId !== 0) {
         this.requests.get(requestId)?.resolve(released);
         this.requests.delete(requestId);
@@ -238,6 +255,14 @@ export class RemoteNode implements NodeApi {
     journalBatch: (records, bytes, fsyncMicros, restingOrders) => {
       this.restingOrderCount = restingOrders;
       this.journalBatchHook?.(records, bytes, fsyncMicros);
+    },
+    marketDump: (sequence) => {
+      // The stream is in order: everything up to the snapshot's sequence is applied, nothing after it.
+      if (this.models.lastSequence !== sequence) throw new Error(`released stream: market dump for ${sequence} at ${this.models.lastSequence}`);
+      this.post({ type: 'marketDump', sequence, market: this.models.market!.dump() });
+    },
+    gcPauses: (micros) => {
+      for (let i = 0; i < micros.length; i++) this.gcPauseHook?.(micros[i] / 1e6);
     },
   };
 

@@ -54,7 +54,7 @@ export class RingRecordWriter {
     this.waitingForSpace = true;
     try {
       while (!this.held.isEmpty) {
-        await this.ring.waitForSpaceAsync(64 * 1024, 50);
+        await this.ring.waitForSpaceAsync(Math.min(64 * 1024, this.ring.maxMessageBytes), 50);
         this.held.drain(this.tryWrite);
         this.ring.publish();
       }

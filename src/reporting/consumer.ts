@@ -109,9 +109,14 @@ export class ReportingConsumer {
     return this.enqueuedThrough - this.writtenThrough;
   }
 
-  readonly onRelease = (released: Released): void => {
+  /**
+   * A release listener. `encoded`, when given, is the command as encodeReleased wrote it (the released
+   * stream's bytes, valid during the call): taken as it is instead of encoding the command again.
+   */
+  readonly onRelease = (released: Released, encoded?: Uint8Array): void => {
     if (this.stopped || released.command.sequence <= this.enqueuedThrough) return;
-    if (this.encoder) this.encoder.add(released);
+    if (this.encoder && encoded) this.encoder.addEncoded(released.command.sequence, encoded);
+    else if (this.encoder) this.encoder.add(released);
     else this.openItems.push(copyReleased(released)); // kept past the call: the sequencer reuses what it lends
     this.openCount++;
     this.openLastSequence = released.command.sequence;

@@ -20,6 +20,13 @@ export class ReleasedBatchWriter {
     this.lastSequence = released.command.sequence;
   }
 
+  /** A command already encoded by encodeReleased (the engine thread's released stream carries it so). */
+  addEncoded(sequence: number, encoded: Uint8Array): void {
+    this.writer.raw(encoded);
+    this.count++;
+    this.lastSequence = sequence;
+  }
+
   /** The batch as a fresh ArrayBuffer of its own (ready to post to the worker); the writer starts over. */
   finish(): ArrayBuffer {
     const bytes = this.writer.bytes();

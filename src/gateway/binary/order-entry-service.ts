@@ -3,8 +3,9 @@
 // writes its answer frames to the ring of the gateway that sent it (and fills of resting orders to every
 // gateway holding a session of the owner).
 //
-// Requests are taken only while the sequencer accepts commands (not during a snapshot's pause): until then
-// they wait in the rings, which is the backpressure a full ring passes on to the clients' sockets.
+// Requests are taken only while the sequencer accepts commands (not during a snapshot's pause) and nothing
+// holds them (holdRequestsWhile): until then they wait in the rings, which is the backpressure a full ring
+// passes on to the clients' sockets.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import { Backlog, Doorbell, type MessageHandler, SpscRing } from '../../bus/index.ts';
@@ -113,6 +114,16 @@ export class OrderEntryService {
   }
 
   /**
+   * Takes no requests while `held()` is true (as during a snapshot's pause): for a consumer of the released
+   * commands that must not fall behind without bound (the API thread's released stream).
+   */
+  holdRequestsWhile(held: () => boolean): void {
+    this.held = held;
+  }
+
+  private held: () => boolean = () => false;
+
+  /**
    * A ring on the doorbell this service sleeps on, whose records `handle` takes while the sequencer accepts
    * commands (so it may call submitNow), in turn with the gateways' requests. The producer attaches to
    * `ring.buffers` in its own thread.
@@ -171,7 +182,8 @@ export class OrderEntryService {
       // Answers to what became durable since the last turn go out now, not after a wake-up of their own.
       this.node.pollDurable();
       let read = 0;
-      if (this.node.acceptingNow) {
+      const taking = this.node.acceptingNow && !this.held();
+      if (taking) {
         for (let i = 0; i < this.gateways.length; i++) {
           this.current = this.gateways[i];
           this.currentIndex = i;
@@ -185,7 +197,7 @@ export class OrderEntryService {
       if (read > 0) {
         // The journal's batch and its fsync callback, HTTP and the rest of this thread run in between.
         await nextTurn();
-      } else if (this.node.acceptingNow) {
+      } else if (taking) {
         await this.doorbell.waitAsync(seen, 100);
       } else {
         await new Promise((resolve) => setTimeout(resolve, 1));

@@ -12,18 +12,6 @@ export interface CandleArchive {
   range(symbolId: number, resolution: Resolution, startMs: number, endMs: number): Candle[];
 }
 
-/**
- * Keeps nothing: for a market view whose older candles another one archives (the engine thread's copy,
- * whose twin on the API thread owns the files and answers candle queries).
- */
-export class DiscardingCandleArchive implements CandleArchive {
-  archive(): void {}
-
-  range(): Candle[] {
-    return [];
-  }
-}
-
 export class MemoryCandleArchive implements CandleArchive {
   private readonly candles = new Map<string, Candle[]>();
 

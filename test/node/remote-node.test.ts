@@ -1,0 +1,162 @@
+// The engine on a thread of its own (RemoteNode + engine-thread.ts): the API thread's read models, kept from
+// the released stream, must equal what the node itself rebuilds from its journal; the snapshots it writes
+// with the API thread's market view must be at exactly their sequence; and a restart picks up from them.
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { engineThreadSetup } from '../../src/cli/server.ts';
+import { loadConfig } from '../../src/cli/config.ts';
+import { CommandKind, type EngineEvent, EventKind, OrderType, Side, TimeInForce } from '../../src/engine/index.ts';
+import { ExchangeNode, type NodeApi } from '../../src/node/index.ts';
+import { RemoteNode } from '../../src/node/remote-node.ts';
+import { splitmix32 } from '../../src/ops/index.ts';
+import { systemClock, type UnstampedCommand } from '../../src/sequencer/index.ts';
+
+const ACCOUNTS = 4;
+const SYMBOLS = 3;
+const SNAPSHOT_EVERY = 150;
+
+function setupFor(dataDir: string): RemoteNodeSetup {
+  const config = loadConfig({ EXCHANGE_DATA_DIR: dataDir, EXCHANGE_FSYNC: '0', HOST: '127.0.0.1', EXCHANGE_ORDER_ENTRY_PORT: '0', EXCHANGE_GATEWAY_THREADS: '1' });
+  return { ...engineThreadSetup(config, Number.MAX_SAFE_INTEGER), snapshotEveryCommands: SNAPSHOT_EVERY };
+}
+type RemoteNodeSetup = ReturnType<typeof engineThreadSetup>;
+
+async function startRemote(dataDir: string): Promise<RemoteNode> {
+  return RemoteNode.start({
+    setup: setupFor(dataDir), log: () => {},
+    onFatal: (error) => assert.fail(`engine thread failed: ${error.message}`),
+  });
+}
+
+/** The node as it recovers from `dataDir` on this thread (snapshot, if any, then the journal). */
+function startLocal(dataDir: string): Promise<ExchangeNode> {
+  return ExchangeNode.start({ dataDir, engineConfig: setupFor(dataDir).engineConfig, clock: systemClock, log: () => {}, snapshotEveryCommands: 0, fsync: false });
+}
+
+/** What the read models answer, in plain values: every account's orders, executions and wallet, the accounts, the market. */
+function readModels(node: NodeApi): unknown {
+  const accounts = node.accounts.dump();
+  return {
+    accounts,
+    perAccount: accounts.map(({ accountId }) => ({
+      orders: node.orders.list(accountId, () => true, 1_000_000).map((order) => ({ ...order })),
+      executions: node.orders.executions(accountId, () => true, 1_000_000).map((execution) => ({ ...execution })),
+      wallet: node.wallets.balances(accountId),
+    })),
+    market: node.market.dump(),
+    statuses: [...node.symbolStatuses()],
+  };
+}
+
+/** Random trading: limit orders around each symbol's reference price, market orders, cancels and replaces, submitted in concurrent bursts. */
+async function trade(node: NodeApi, seed: number, commands: number): Promise<void> {
+  const random = splitmix32(seed);
+  const pick = (n: number): number => Math.floor(random() * n);
+  const accountIds: number[] = [];
+  for (let i = 0; i < ACCOUNTS; i++) {
+    const created = await node.submit({ kind: CommandKind.CreateAccount, name: `t${seed}-${i}`, apiKey: `key-${seed}-${i}`, apiSecret: 'secret' });
+    const event = created.events.find((e) => e.kind === EventKind.AccountCreated) as Extract<EngineEvent, { kind: typeof EventKind.AccountCreated }>;
+    accountIds.push(event.accountId);
+    await node.submit({ kind: CommandKind.Deposit, accountId: event.accountId, asset: 0, amount: 1_000_000_000, idempotencyKey: '' });
+    for (let s = 0; s < SYMBOLS; s++) await node.submit({ kind: CommandKind.Deposit, accountId: event.accountId, asset: s + 1, amount: 100_000, idempotencyKey: '' });
+  }
+  const open: Array<{ orderId: number; accountId: number }> = [];
+  let sent = 0;
+  while (sent < commands) {
+    const burst: Array<Promise<unknown>> = [];
+    for (let b = 1 + pick(20); b > 0 && sent < commands; b--, sent++) {
+      const accountId = accountIds[pick(ACCOUNTS)];
+      const symbolId = pick(SYMBOLS);
+      const reference = node.config.instruments[symbolId].referencePriceCents;
+      const roll = random();
+      let command: UnstampedCommand;
+      if (roll < 0.15 && open.length > 0) {
+        const target = open.splice(pick(open.length), 1)[0];
+        command = { kind: CommandKind.CancelOrder, accountId: target.accountId, orderId: target.orderId };
+      } else if (roll < 0.25 && open.length > 0) {
+        const target = open[pick(open.length)];
+        command = { kind: CommandKind.ReplaceOrder, accountId: target.accountId, orderId: target.orderId, quantity: 1 + pick(40), priceCents: reference - 50 + pick(100) };
+      } else {
+        const market = roll > 0.95;
+        command = {
+          kind: CommandKind.NewOrder, accountId, symbolId, side: pick(2) === 0 ? Side.Buy : Side.Sell,
+          orderType: market ? OrderType.Market : OrderType.Limit, priceCents: market ? 0 : reference - 50 + pick(100), quantity: 1 + pick(30),
+          timeInForce: market || roll > 0.85 ? TimeInForce.IOC : TimeInForce.GTC, postOnly: false, clientOrderId: `c${sent}`,
+        };
+      }
+      burst.push(node.submit(command).then((released) => {
+        for (const event of released.events) {
+          if (event.kind === EventKind.OrderAccepted) open.push({ orderId: event.orderId, accountId: released.command.kind === CommandKind.NewOrder ? released.command.accountId : 0 });
+        }
+      }));
+    }
+    await Promise.all(burst);
+  }
+}
+
+async function snapshotSequences(dataDir: string): Promise<number[]> {
+  const names = await readdir(join(dataDir, 'snapshots'));
+  return names.filter((name) => name.endsWith('.snap')).map((name) => Number.parseInt(name, 10)).sort((a, b) => a - b);
+}
+
+describe('RemoteNode: the engine on its own thread, read models on the caller\'s', () => {
+  for (const seed of [11, 12]) {
+    it(`read models from the released stream equal the journal's replay, and snapshots hold the API thread's market view at their sequence (seed ${seed})`, async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'remote-node-'));
+      const copies: string[] = [];
+      const copy = async (keepSnapshots: (sequence: number) => boolean): Promise<string> => {
+        const dir = await mkdtemp(join(tmpdir(), 'remote-node-copy-'));
+        copies.push(dir);
+        await cp(dataDir, dir, { recursive: true });
+        for (const sequence of await snapshotSequences(dir)) {
+          if (!keepSnapshots(sequence)) await rm(join(dir, 'snapshots', `${String(sequence).padStart(20, '0')}.snap`), { force: true });
+        }
+        return dir;
+      };
+      try {
+        const remote = await startRemote(dataDir);
+        await trade(remote, seed, 600);
+        // A command the engine thread never sees: refused on this thread, and nothing else is affected.
+        await assert.rejects(remote.submit({ kind: CommandKind.Deposit, accountId: 1, asset: 0, amount: 1.5, idempotencyKey: '' }), /i64/);
+        const live = readModels(remote);
+        const lastSequence = remote.lastSequence;
+        await remote.close();
+
+        const sequences = await snapshotSequences(dataDir);
+        assert.ok(sequences.length >= 3, `snapshots taken during the run and at close: ${sequences.join(', ')}`);
+        assert.equal(sequences.at(-1), lastSequence, 'close writes a snapshot at the last sequence');
+
+        // The journal alone, replayed on this thread, gives the same read models.
+        const replayed = await startLocal(await copy(() => false));
+        assert.deepEqual(readModels(replayed), live);
+        await replayed.close();
+        // From the first snapshot taken under load (its market view came from the API thread): the same.
+        const fromFirst = await startLocal(await copy((sequence) => sequence === sequences[0]));
+        assert.deepEqual(readModels(fromFirst), live);
+        await fromFirst.close();
+
+        // A restart from the journal alone: once started, the API thread has applied the whole replay.
+        const fromJournal = await startRemote(await copy(() => false));
+        assert.equal(fromJournal.lastSequence, lastSequence);
+        assert.deepEqual(readModels(fromJournal), live);
+        await fromJournal.close();
+
+        // A restart restores the API thread's read models from the last snapshot and goes on.
+        const restarted = await startRemote(dataDir);
+        assert.equal(restarted.lastSequence, lastSequence);
+        assert.deepEqual(readModels(restarted), live);
+        await trade(restarted, seed + 100, 100);
+        assert.ok(restarted.lastSequence > lastSequence);
+        const hash = await restarted.stateHash();
+        assert.equal(hash.sequence, restarted.lastSequence);
+        await restarted.close();
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+        for (const dir of copies) await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
