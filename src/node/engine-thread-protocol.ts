@@ -18,6 +18,8 @@ export interface EngineThreadSetup {
   consumerOffset: number;
   /** The released stream's ring (the engine thread writes, the API thread reads). */
   stream: RingBuffers;
+  /** ReleasedThrough's shared word. */
+  releasedThrough: SharedArrayBuffer;
   /** Size of the ring for the API thread's commands. */
   commandRingBytes: number;
   orderEntry: Omit<OrderEntryOptions, 'clock' | 'log'>;

@@ -1,8 +1,8 @@
 // The engine thread: a worker that runs the node (engine, sequencer, journal, snapshots, and the read models
 // order entry answers from: accounts and orders) and the binary order-entry service with its gateway
-// threads. It never serves HTTP. What the API thread needs comes out
-// of the released stream (released-stream.ts); what the API thread sends in comes by the command ring
-// (records: u32 requestId, the command in the journal's codec, sequence and timestamp 0 until stamped).
+// threads. It never serves HTTP. What the API thread needs comes out of the released stream
+// (released-stream.ts); what the API thread sends in comes by the command ring (records: u32 requestId,
+// the command in the journal's codec, sequence and timestamp 0 until stamped).
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../bus/index.ts';
@@ -13,7 +13,7 @@ import type { SymbolMarketDump } from '../views/index.ts';
 import type { EngineOperation, EngineThreadSetup, FromEngine, ToEngine } from './engine-thread-protocol.ts';
 import { ExchangeNode } from './exchange-node.ts';
 import { readModelsPart } from './read-models.ts';
-import { ReleasedStreamWriter } from './released-stream.ts';
+import { ReleasedStreamWriter, ReleasedThrough } from './released-stream.ts';
 
 const setup = workerData as EngineThreadSetup;
 const port = parentPort!;
@@ -24,7 +24,7 @@ const log = (message: string): void => post({ type: 'log', message });
 const marketDumps = new Map<number, (market: SymbolMarketDump[]) => void>();
 
 async function main(): Promise<void> {
-  const stream = new ReleasedStreamWriter(SpscRing.attach(setup.stream));
+  const stream = new ReleasedStreamWriter(SpscRing.attach(setup.stream), new ReleasedThrough(setup.releasedThrough));
   const node = await ExchangeNode.start({
     dataDir: setup.dataDir,
     engineConfig: setup.engineConfig,

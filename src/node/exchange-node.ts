@@ -152,6 +152,15 @@ export class ExchangeNode implements NodeApi {
     return this.journal.pollDurable();
   }
 
+  /** The read models are applied as commands are released, on this thread: always caught up. */
+  caughtUp(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  isCaughtUp(): boolean {
+    return true;
+  }
+
   /** Resolves once every command applied so far is durable (and released). */
   flushJournal(): Promise<void> {
     return this.journal.flush();

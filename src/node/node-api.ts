@@ -25,6 +25,13 @@ export interface NodeApi {
   submit(command: UnstampedCommand): Promise<Released>;
   /** Every released command, after the read models have seen it; what it is given is reused once it returns. */
   onRelease(listener: (released: Released) => void): void;
+  /**
+   * Resolves once the read models have applied every command released so far, wherever it was answered
+   * (an order acknowledged on the order-entry port is then visible to a query here).
+   */
+  caughtUp(): Promise<void>;
+  /** True when caughtUp() would resolve at once. */
+  isCaughtUp(): boolean;
   stateHash(): Promise<{ sequence: number; stateHash: string }>;
   withBalancesAtDurablePoint<T>(check: BalancesCheck<T>): Promise<T>;
   snapshot(): Promise<void>;

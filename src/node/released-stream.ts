@@ -20,14 +20,36 @@ export const StreamRecord = { Released: 1, Failed: 2, JournalBatch: 3, GcPauses:
 /** Default size of the ring: about a second of releases at 200,000 commands a second. */
 export const RELEASED_STREAM_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The last sequence the engine thread has released, in shared memory: written once per burst, before the
+ * burst's answers go to the gateways (the stream's listener comes first), so a client that has an answer
+ * and then asks the API thread can be made to wait until the API thread has applied that far.
+ */
+export class ReleasedThrough {
+  private readonly cell: BigInt64Array;
+
+  constructor(readonly buffer = new SharedArrayBuffer(8)) {
+    this.cell = new BigInt64Array(buffer);
+  }
+
+  store(sequence: number): void {
+    Atomics.store(this.cell, 0, BigInt(sequence));
+  }
+
+  load(): number {
+    return Number(Atomics.load(this.cell, 0));
+  }
+}
+
 /** The engine thread's end. */
 export class ReleasedStreamWriter {
   private readonly out: RingRecordWriter;
   /** The API thread's request behind each of its commands still waiting to be released. */
   private readonly requests = new Map<number, number>();
+  private lastReleased = 0;
 
-  constructor(ring: SpscRing) {
-    this.out = new RingRecordWriter(ring);
+  constructor(ring: SpscRing, releasedThrough: ReleasedThrough) {
+    this.out = new RingRecordWriter(ring, () => releasedThrough.store(this.lastReleased));
   }
 
   /** `sequence` is the API thread's request `requestId`: its Released record will say so. */
@@ -45,6 +67,7 @@ export class ReleasedStreamWriter {
     writer.u32(requestId);
     encodeReleased(released, writer);
     this.out.end();
+    this.lastReleased = sequence;
   };
 
   failed(requestId: number, message: string): void {

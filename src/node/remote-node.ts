@@ -14,11 +14,11 @@ import { type AccountDirectory, FileCandleArchive, type MarketView, type OrderSt
 import type { EngineOperation, EngineThreadSetup, FromEngine, ToEngine } from './engine-thread-protocol.ts';
 import type { BalancesCheck, NodeApi } from './node-api.ts';
 import { ReadModels } from './read-models.ts';
-import { readStreamRecord, RELEASED_STREAM_BYTES, type StreamHandlers } from './released-stream.ts';
+import { readStreamRecord, RELEASED_STREAM_BYTES, ReleasedThrough, type StreamHandlers } from './released-stream.ts';
 import { RingRecordWriter } from './ring-record-writer.ts';
 
 export interface RemoteNodeOptions {
-  setup: Omit<EngineThreadSetup, 'stream'>;
+  setup: Omit<EngineThreadSetup, 'stream' | 'releasedThrough'>;
   /** Size of the released stream's ring (default RELEASED_STREAM_BYTES). */
   streamBytes?: number;
   /**
@@ -50,6 +50,7 @@ export class RemoteNode implements NodeApi {
   private readonly models: ReadModels;
   private readonly listeners: ReleasedConsumer[] = [];
   private readonly stream: SpscRing;
+  private readonly releasedThrough = new ReleasedThrough();
   private readonly worker: Worker;
   private commands: RingRecordWriter | null = null;
   private readonly requests = new Map<number, Waiter<Released>>();
@@ -73,7 +74,7 @@ export class RemoteNode implements NodeApi {
       { limits: setup.marketLimits, candleArchive: new FileCandleArchive(join(setup.dataDir, 'candles')) });
     this.listeners.push(...(options.consumers ?? []));
     this.stream = SpscRing.create(options.streamBytes ?? RELEASED_STREAM_BYTES);
-    this.worker = startWorker(new URL('./engine-thread.ts', import.meta.url), { ...setup, stream: this.stream.buffers } satisfies EngineThreadSetup);
+    this.worker = startWorker(new URL('./engine-thread.ts', import.meta.url), { ...setup, stream: this.stream.buffers, releasedThrough: this.releasedThrough.buffer } satisfies EngineThreadSetup);
   }
 
   /** Starts the engine thread and resolves once it has recovered and takes commands. */
@@ -93,7 +94,8 @@ export class RemoteNode implements NodeApi {
           case 'recovery':
             if (message.snapshot) node.models.restore(message.snapshot);
             node.reading = true;
-            node.readLoop = node.read();
+            // A listener that throws stops the node as a failure of the engine's would.
+            node.readLoop = node.read().catch((error: unknown) => fail(error instanceof Error ? error : new Error(String(error))));
             return;
           case 'started':
             node.commands = new RingRecordWriter(SpscRing.attach(message.commandRing));
@@ -177,6 +179,14 @@ export class RemoteNode implements NodeApi {
     }
     commands.end();
     return new Promise((resolve, reject) => this.requests.set(requestId, { resolve, reject }));
+  }
+
+  caughtUp(): Promise<void> {
+    return this.reached(this.releasedThrough.load());
+  }
+
+  isCaughtUp(): boolean {
+    return this.models.lastSequence >= this.releasedThrough.load();
   }
 
   stateHash(): Promise<{ sequence: number; stateHash: string }> {

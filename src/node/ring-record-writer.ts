@@ -10,7 +10,8 @@ export class RingRecordWriter {
   private publishScheduled = false;
   private waitingForSpace = false;
 
-  constructor(private readonly ring: SpscRing) {}
+  /** `beforePublish` runs right before each publish (once per burst). */
+  constructor(private readonly ring: SpscRing, private readonly beforePublish: () => void = () => {}) {}
 
   /** The writer for the next record, emptied. */
   begin(): BinaryWriter {
@@ -46,6 +47,7 @@ export class RingRecordWriter {
 
   private readonly publish = (): void => {
     this.publishScheduled = false;
+    this.beforePublish();
     this.ring.publish();
   };
 

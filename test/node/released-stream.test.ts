@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { SpscRing } from '../../src/bus/index.ts';
 import { CommandKind, EventKind, OrderType, Side, TimeInForce } from '../../src/engine/index.ts';
-import { readStreamRecord, ReleasedStreamWriter, type StreamHandlers } from '../../src/node/released-stream.ts';
+import { readStreamRecord, ReleasedStreamWriter, ReleasedThrough, type StreamHandlers } from '../../src/node/released-stream.ts';
 import { BinaryWriter } from '../../src/codec/index.ts';
 import { encodeReleased, type Released } from '../../src/sequencer/index.ts';
 
@@ -46,7 +46,8 @@ function collector(): { seen: unknown[]; handlers: StreamHandlers } {
 describe('released stream', () => {
   it('every kind of record round-trips, with the request id of the command it answers', async () => {
     const ring = SpscRing.create(64 * 1024);
-    const writer = new ReleasedStreamWriter(SpscRing.attach(ring.buffers));
+    const releasedThrough = new ReleasedThrough();
+    const writer = new ReleasedStreamWriter(SpscRing.attach(ring.buffers), new ReleasedThrough(releasedThrough.buffer));
     writer.expect(2, 77);
     writer.onRelease(released(1));
     writer.onRelease(released(2));
@@ -55,6 +56,7 @@ describe('released stream', () => {
     writer.gcPauses([1500, 20_000]);
     writer.marketDump(2);
     await sleep(0); // published at the end of the run
+    assert.equal(releasedThrough.load(), 2, 'the last released sequence is shared before the burst is published');
     const { seen, handlers } = collector();
     ring.poll((data, offset, length) => readStreamRecord(data, offset, length, handlers));
     const expected = (sequence: number, requestId: number): unknown => {
@@ -69,7 +71,7 @@ describe('released stream', () => {
 
   it('a burst larger than the ring waits in the writer and arrives whole and in order as the reader makes room', async () => {
     const ring = SpscRing.create(4096);
-    const writer = new ReleasedStreamWriter(SpscRing.attach(ring.buffers));
+    const writer = new ReleasedStreamWriter(SpscRing.attach(ring.buffers), new ReleasedThrough());
     const count = 500;
     for (let sequence = 1; sequence <= count; sequence++) writer.onRelease(released(sequence));
     assert.equal(writer.drained, false, 'the ring cannot hold the burst');

@@ -70,6 +70,12 @@ export function buildHttpApp(context: GatewayContext): FastifyInstance {
     if (!taken.allowed) throw rateLimited(taken.retryAfterSeconds, 'too many requests from this address');
   });
 
+  // Requests see every command released so far, also one answered on the order-entry port a moment ago
+  // (the read models here may be a stream's length behind the engine; see NodeApi.caughtUp).
+  app.addHook('preHandler', async (request) => {
+    if (!context.node.isCaughtUp()) await context.node.caughtUp();
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.inc({ route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
   });

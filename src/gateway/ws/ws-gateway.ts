@@ -228,7 +228,27 @@ export function registerWebSocketGateway(app: FastifyInstance, context: GatewayC
     const session = new Session(socket, settings, sessionEvents);
     sessions.add(session);
     metrics.wsConnections.inc();
-    socket.on('message', (raw) => handle(session, raw as Buffer));
+    // As for HTTP requests: a message waits until the read models have applied everything released so far
+    // (a cancel of an order acknowledged on the order-entry port a moment ago must find it); the ones
+    // behind it wait too, so the session's messages are still handled in order.
+    const held: Buffer[] = [];
+    const drain = (): void => {
+      while (held.length > 0) {
+        if (!node.isCaughtUp()) {
+          void node.caughtUp().then(drain);
+          return;
+        }
+        handle(session, held.shift()!);
+      }
+    };
+    socket.on('message', (raw) => {
+      if (held.length === 0 && node.isCaughtUp()) {
+        handle(session, raw as Buffer);
+        return;
+      }
+      held.push(raw as Buffer);
+      if (held.length === 1) void node.caughtUp().then(drain);
+    });
     socket.on('close', () => {
       session.closed = true;
       sessions.delete(session);
