@@ -13,6 +13,7 @@ import type { Config, TransportPlan } from './config.ts';
 import type { FlowSymbol } from './flow.ts';
 import type { FromLoad, ProgressNotice, SecondSample, StepResult, Target, ToLoad } from './protocol.ts';
 import type { Progress } from './progress.ts';
+import { STAGE_BUCKETS_SECONDS, STAGES, type Stage } from '../../src/ops/stage-latency.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -31,6 +32,12 @@ export interface Row extends StepResult {
   /** GC on the exchange's engine (main) thread: pause time per second of the step (ms), and pauses over 10 ms. */
   gcMsPerSecond?: number;
   gcPausesOver10Ms?: number;
+  /**
+   * p99 of each order-entry stage over the step, ms, as the upper bound of its histogram bucket (Infinity:
+   * above the last bound): inbound (gateway read to the engine thread taking it), durable (sequenced to
+   * released), stream (released to applied on the API thread).
+   */
+  stageP99Ms?: Record<Stage, number>;
 }
 
 type LoadProcess = Forked<ToLoad, FromLoad>;
@@ -115,6 +122,8 @@ interface Counters {
   gcSeconds: number;
   gcPauses: number;
   gcPausesUpTo10Ms: number;
+  /** Cumulative bucket counts per stage, in STAGE_BUCKETS_SECONDS order and +Inf last. */
+  stageBuckets: Record<Stage, number[]>;
 }
 
 /** Sum of a metric over all its label sets (lines `name{...} value`), optionally only lines containing `having`. */
@@ -133,11 +142,21 @@ export async function journalCounters(url: string): Promise<Counters> {
     fsyncSeconds: metricValue(text, 'exchange_journal_fsync_seconds_sum'),
     fsyncsUpTo5Ms: metricSum(text, 'exchange_journal_fsync_seconds_bucket', 'le="0.005"'),
     records: metricValue(text, 'exchange_journal_batch_records_sum'),
-    // prom-client's default metrics: one histogram per GC kind (minor, major, incremental, weakcb).
+    // The engine thread's pauses (it is a worker: prom-client's default GC metrics are the API thread's).
     gcSeconds: metricSum(text, 'exchange_engine_gc_duration_seconds_sum'),
     gcPauses: metricSum(text, 'exchange_engine_gc_duration_seconds_count'),
     gcPausesUpTo10Ms: metricSum(text, 'exchange_engine_gc_duration_seconds_bucket', 'le="0.01"'),
+    stageBuckets: Object.fromEntries(STAGES.map((stage) => [stage, [...STAGE_BUCKETS_SECONDS, '+Inf'].map((le) =>
+      metricSum(text, 'exchange_stage_seconds_bucket', `{le="${le}",stage="${stage}"}`))])) as Record<Stage, number[]>,
   };
+}
+
+/** The p99 of the observations between two scrapes of a stage, ms: the upper bound of the bucket it falls in. */
+function stageP99Ms(before: number[], after: number[]): number {
+  const total = after.at(-1)! - before.at(-1)!;
+  if (total <= 0) return NaN;
+  const index = after.findIndex((cumulative, i) => cumulative - before[i] >= 0.99 * total);
+  return index < STAGE_BUCKETS_SECONDS.length ? STAGE_BUCKETS_SECONDS[index] * 1000 : Infinity;
 }
 
 export interface LadderServer {
@@ -181,6 +200,7 @@ export async function ladder(
       row.fsyncsOver5Ms = row.fsyncs - (after.fsyncsUpTo5Ms - before.fsyncsUpTo5Ms);
       row.gcMsPerSecond = ((after.gcSeconds - before.gcSeconds) * 1000) / (wallMs / 1000);
       row.gcPausesOver10Ms = (after.gcPauses - before.gcPauses) - (after.gcPausesUpTo10Ms - before.gcPausesUpTo10Ms);
+      row.stageP99Ms = Object.fromEntries(STAGES.map((stage) => [stage, stageP99Ms(before.stageBuckets[stage], after.stageBuckets[stage])])) as Record<Stage, number>;
     }
     rows.push(row);
     onRow(row);

@@ -69,6 +69,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
   const node = await RemoteNode.start({
     setup: engineThreadSetup(config, reporting.offset),
     consumers: [reporting.onRelease],
+    stages: metrics.stageSeconds,
     log,
     onFatal: (error) => {
       // As when the engine ran on this thread: a failure there stops the process; recovery is a restart.

@@ -44,9 +44,9 @@ async function main(): Promise<void> {
     onRecoveryStart: (snapshot) => post({ type: 'recovery', snapshot: snapshot && readModelsPart(snapshot) }),
   });
   node.setJournalBatchHook((records, bytes, fsyncMicros) => stream.journalBatch(records, bytes, fsyncMicros, node.restingOrderCount));
-  reportGcPauses(stream);
   await node.openSessionIfClosed();
   const orderEntry = await OrderEntryService.start(node, { ...setup.orderEntry, clock: () => systemClock.nowMs(), log });
+  reportEachSecond(stream, orderEntry);
   // Released commands the API thread has no room for yet wait in memory here: take no new requests until
   // they are written, so a slow API thread slows order entry (TCP backpressure) instead of filling memory.
   orderEntry.holdRequestsWhile(() => !stream.drained);
@@ -97,16 +97,24 @@ async function main(): Promise<void> {
   post({ type: 'started', commandRing: commandRing.buffers, orderEntryPorts: orderEntry.ports, lastSequence: node.lastSequence });
 }
 
-/** This thread's GC pauses go to the API thread's metrics, a batch a second at most (u16 count a record). */
-function reportGcPauses(stream: ReleasedStreamWriter): void {
+/**
+ * What this thread measures goes to the API thread's metrics once a second: its GC pauses (u16 count a
+ * record) and the latency of the order-entry stages that end here.
+ */
+function reportEachSecond(stream: ReleasedStreamWriter, orderEntry: OrderEntryService): void {
   let pauses: number[] = [];
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) pauses.push(Math.round(entry.duration * 1000));
   }).observe({ entryTypes: ['gc'] });
   setInterval(() => {
-    if (pauses.length === 0) return;
     for (let i = 0; i < pauses.length; i += 65_535) stream.gcPauses(pauses.slice(i, i + 65_535));
     pauses = [];
+    for (const stage of ['inbound', 'durable'] as const) {
+      const buckets = orderEntry.stages[stage];
+      if (buckets.count === 0) continue;
+      stream.stageLatency(stage, buckets);
+      buckets.reset();
+    }
   }, 1000).unref();
 }
 

@@ -1,21 +1,25 @@
 // The released stream: everything the engine thread tells the API thread, in order, on one SpscRing (no
 // postMessage per command). Records:
 //
-//   Released      u8 1, u32 requestId (0: not the API thread's), the command as released-codec.ts writes it
+//   Released      u8 1, u32 requestId (0: not the API thread's), i64 releasedAt (epoch microseconds), the
+//                 command as released-codec.ts writes it
 //   Failed        u8 2, u32 requestId, UTF-8 message (the API thread's command could not be submitted)
 //   JournalBatch  u8 3, u32 records, u32 bytes, i64 fsync microseconds, i64 resting orders (for metrics)
 //   GcPauses      u8 4, u16 count, i64 microseconds each (the engine thread's, since the last such record)
 //   MarketDump    u8 5, i64 sequence: a snapshot at that sequence wants the API thread's market view, which
 //                 has applied exactly the records before this one
+//   StageLatency  u8 6, u8 stage (STAGES index), u16 buckets, i64 count per bucket, i64 sum (microseconds):
+//                 a stage measured on the engine thread, since the last such record
 //
 // The writer publishes once per burst of releases (a journal batch), like the gateways' answers; records
 // that find the ring full wait, in order, until the API thread has made room (ring-record-writer.ts).
 import type { SpscRing } from '../bus/index.ts';
 import { BinaryReader } from '../codec/index.ts';
 import { decodeReleased, encodeReleased, type Released } from '../sequencer/index.ts';
+import { epochNowMs, type LatencyBuckets, type Stage, STAGES } from '../ops/stage-latency.ts';
 import { RingRecordWriter } from './ring-record-writer.ts';
 
-export const StreamRecord = { Released: 1, Failed: 2, JournalBatch: 3, GcPauses: 4, MarketDump: 5 } as const;
+export const StreamRecord = { Released: 1, Failed: 2, JournalBatch: 3, GcPauses: 4, MarketDump: 5, StageLatency: 6 } as const;
 
 /** Default size of the ring: about a second of releases at 200,000 commands a second. */
 export const RELEASED_STREAM_BYTES = 64 * 1024 * 1024;
@@ -65,6 +69,7 @@ export class ReleasedStreamWriter {
     const requestId = this.requests.get(sequence) ?? 0;
     if (requestId !== 0) this.requests.delete(sequence);
     writer.u32(requestId);
+    writer.i64(Math.round(epochNowMs() * 1000));
     encodeReleased(released, writer);
     this.out.end();
     this.lastReleased = sequence;
@@ -103,6 +108,16 @@ export class ReleasedStreamWriter {
     this.out.end();
   }
 
+  stageLatency(stage: Stage, buckets: LatencyBuckets): void {
+    const writer = this.out.begin();
+    writer.u8(StreamRecord.StageLatency);
+    writer.u8(STAGES.indexOf(stage));
+    writer.u16(buckets.counts.length);
+    for (let i = 0; i < buckets.counts.length; i++) writer.i64(buckets.counts[i]);
+    writer.i64(Math.round(buckets.sumSeconds * 1e6));
+    this.out.end();
+  }
+
   /** Nothing is held back for want of room in the ring. */
   get drained(): boolean {
     return this.out.drained;
@@ -110,12 +125,16 @@ export class ReleasedStreamWriter {
 }
 
 export interface StreamHandlers {
-  /** `encoded`: the command's bytes as encodeReleased wrote them (a view of the ring, valid during the call). */
-  released(requestId: number, released: Released, encoded: Uint8Array): void;
+  /**
+   * `encoded`: the command's bytes as encodeReleased wrote them (a view of the ring, valid during the call);
+   * `releasedAtMs`: when the engine thread released it (epochNowMs).
+   */
+  released(requestId: number, released: Released, encoded: Uint8Array, releasedAtMs: number): void;
   failed(requestId: number, message: string): void;
   journalBatch(records: number, bytes: number, fsyncMicros: number, restingOrders: number): void;
   gcPauses(micros: number[]): void;
   marketDump(sequence: number): void;
+  stageLatency(stage: Stage, counts: number[], sumSeconds: number): void;
 }
 
 /** Handles one record of the stream (the reader's poll handler). */
@@ -125,8 +144,9 @@ export function readStreamRecord(data: Uint8Array, offset: number, length: numbe
   switch (kind) {
     case StreamRecord.Released: {
       const requestId = reader.u32();
+      const releasedAtMs = reader.i64() / 1000;
       const start = reader.offset;
-      handlers.released(requestId, decodeReleased(reader), data.subarray(offset + start, offset + length));
+      handlers.released(requestId, decodeReleased(reader), data.subarray(offset + start, offset + length), releasedAtMs);
       return;
     }
     case StreamRecord.Failed: {
@@ -146,6 +166,13 @@ export function readStreamRecord(data: Uint8Array, offset: number, length: numbe
     case StreamRecord.MarketDump:
       handlers.marketDump(reader.i64());
       return;
+    case StreamRecord.StageLatency: {
+      const stage = STAGES[reader.u8()];
+      const counts = new Array<number>(reader.u16());
+      for (let i = 0; i < counts.length; i++) counts[i] = reader.i64();
+      handlers.stageLatency(stage, counts, reader.i64() / 1e6);
+      return;
+    }
     default:
       throw new Error(`released stream: unknown record kind ${kind}`);
   }

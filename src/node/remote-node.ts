@@ -8,6 +8,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { SpscRing } from '../bus/index.ts';
 import { encodeCommand } from '../codec/index.ts';
 import type { Command, EngineConfig, SymbolStatus } from '../engine/index.ts';
+import { epochNowMs, type StageHistogram } from '../ops/stage-latency.ts';
 import { startWorker } from '../ops/ts-worker.ts';
 import type { Released, UnstampedCommand } from '../sequencer/index.ts';
 import { type AccountDirectory, FileCandleArchive, type MarketView, type OrderStore, type WalletView } from '../views/index.ts';
@@ -27,6 +28,8 @@ export interface RemoteNodeOptions {
    */
   consumers?: Array<ReleasedConsumer>;
   log: (message: string) => void;
+  /** Where the stage latencies go (the engine thread's, and the stream's own, measured here). */
+  stages?: StageHistogram;
   /** The engine thread failed or exited unasked: the node can no longer work. */
   onFatal: (error: Error) => void;
 }
@@ -249,8 +252,9 @@ export class RemoteNode implements NodeApi {
   }
 
   private readonly handlers: StreamHandlers = {
-    released: (requestId, released, encoded) => {
+    released: (requestId, released, encoded, releasedAtMs) => {
       this.models.apply(released);
+      this.options.stages?.observe('stream', (epochNowMs() - releasedAtMs) / 1000);
       for (let i = 0; i < this.listeners.length; i++) this.listeners[i](released, encoded);
       if (requestId !== 0) {
         this.requests.get(requestId)?.resolve(released);
@@ -271,6 +275,7 @@ export class RemoteNode implements NodeApi {
       if (this.models.lastSequence !== sequence) throw new Error(`released stream: market dump for ${sequence} at ${this.models.lastSequence}`);
       this.post({ type: 'marketDump', sequence, market: this.models.market!.dump() });
     },
+    stageLatency: (stage, counts, sumSeconds) => this.options.stages?.add(stage, counts, sumSeconds),
     gcPauses: (micros) => {
       for (let i = 0; i < micros.length; i++) this.gcPauseHook?.(micros[i] / 1e6);
     },

@@ -1,5 +1,6 @@
 // Prometheus metrics of one process, in their own registry (tests build several apps in one process).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { StageHistogram } from './stage-latency.ts';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -22,6 +23,7 @@ export class Metrics {
   readonly reportingBatchSeconds: Histogram;
   readonly reportingCommands: Counter;
   readonly engineGcSeconds: Histogram;
+  readonly stageSeconds = new StageHistogram();
 
   private readonly scrapeHooks: Array<() => void> = [];
 
@@ -76,6 +78,7 @@ export class Metrics {
       name: 'exchange_engine_gc_duration_seconds', help: 'Garbage collection pauses on the engine thread', registers,
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1],
     });
+    this.registry.registerMetric(this.stageSeconds as unknown as Metric);
     this.wsSlowConsumerDisconnects = new Counter({ name: 'exchange_ws_slow_consumer_disconnects_total', help: 'Connections cut off for not reading', registers });
   }
 }

@@ -7,6 +7,7 @@ import { SpscRing } from '../../src/bus/index.ts';
 import { CommandKind, EventKind, OrderType, Side, TimeInForce } from '../../src/engine/index.ts';
 import { readStreamRecord, ReleasedStreamWriter, ReleasedThrough, type StreamHandlers } from '../../src/node/released-stream.ts';
 import { BinaryWriter } from '../../src/codec/index.ts';
+import { epochNowMs, LatencyBuckets } from '../../src/ops/index.ts';
 import { encodeReleased, type Released } from '../../src/sequencer/index.ts';
 
 function released(sequence: number): Released {
@@ -28,7 +29,8 @@ function collector(): { seen: unknown[]; handlers: StreamHandlers } {
   return {
     seen,
     handlers: {
-      released: (requestId, r, encoded) => {
+      released: (requestId, r, encoded, releasedAtMs) => {
+        assert.ok(Math.abs(epochNowMs() - releasedAtMs) < 5_000, `released at ${releasedAtMs}, a moment ago`);
         // The bytes handed on (to the reporting consumer) are the command's own encoding.
         const writer = new BinaryWriter();
         encodeReleased(r, writer);
@@ -39,6 +41,7 @@ function collector(): { seen: unknown[]; handlers: StreamHandlers } {
       journalBatch: (...args) => seen.push(['journalBatch', ...args]),
       gcPauses: (micros) => seen.push(['gcPauses', micros]),
       marketDump: (sequence) => seen.push(['marketDump', sequence]),
+      stageLatency: (stage, counts, sumSeconds) => seen.push(['stageLatency', stage, counts, sumSeconds]),
     },
   };
 }
@@ -55,6 +58,11 @@ describe('released stream', () => {
     writer.journalBatch(12, 3456, 789, 42);
     writer.gcPauses([1500, 20_000]);
     writer.marketDump(2);
+    const durable = new LatencyBuckets();
+    durable.observe(0.0015);
+    durable.observe(0.0015);
+    durable.observe(3);
+    writer.stageLatency('durable', durable);
     await sleep(0); // published at the end of the run
     assert.equal(releasedThrough.load(), 2, 'the last released sequence is shared before the burst is published');
     const { seen, handlers } = collector();
@@ -66,6 +74,7 @@ describe('released stream', () => {
     assert.deepEqual(seen, [
       expected(1, 0), expected(2, 77), ['failed', 78, 'the sequencer is paused'], ['journalBatch', 12, 3456, 789, 42],
       ['gcPauses', [1500, 20_000]], ['marketDump', 2],
+      ['stageLatency', 'durable', [...durable.counts], 3.003],
     ]);
   });
 

@@ -3,7 +3,9 @@
 // nothing is re-encoded between the socket and the engine thread.
 //
 // Gateway -> engine:  u8 kind (the ClientFrame type, or Closed or JsonLogin; a NewOrder, Cancel or Replace
-//                     from a JSON session has JSON_ANSWER added), u32 connectionId, u32 accountId, frame body
+//                     from a JSON session has JSON_ANSWER added), u32 connectionId, u32 accountId,
+//                     f64 receivedAtMs (when the gateway read it: epochNowMs, for the inbound stage's
+//                     latency), frame body
 // Engine -> gateway:  u8 target, u32 connectionId or accountId, wire frames (any number, back to back), or
 //                     for target OrderState one order (order-state.ts), for target Key an account's key
 //
@@ -13,7 +15,7 @@
 import type { SpscRing } from '../../bus/index.ts';
 import { copyBytes } from '../../codec/index.ts';
 
-export const INBOUND_HEADER_BYTES = 9;
+export const INBOUND_HEADER_BYTES = 17;
 export const OUTBOUND_HEADER_BYTES = 5;
 
 /** Gateway -> engine record kinds other than the client frame types. */
@@ -49,7 +51,7 @@ export const OutboundTarget = {
  * `body`, copied without a view of it (a subarray per order showed on the binary path).
  */
 export function writeInboundRecord(
-  ring: SpscRing, kind: number, id: number, accountId: number, body: Uint8Array, bodyOffset: number, bodyLength: number,
+  ring: SpscRing, kind: number, id: number, accountId: number, receivedAtMs: number, body: Uint8Array, bodyOffset: number, bodyLength: number,
 ): boolean {
   const at = ring.claim(INBOUND_HEADER_BYTES + bodyLength);
   if (at < 0) return false;
@@ -57,6 +59,7 @@ export function writeInboundRecord(
   data[at] = kind;
   ring.view.setUint32(at + 1, id, true);
   ring.view.setUint32(at + 5, accountId, true);
+  ring.view.setFloat64(at + 9, receivedAtMs, true);
   copyBytes(body, bodyOffset, bodyLength, data, at + INBOUND_HEADER_BYTES);
   ring.commit();
   return true;

@@ -8,6 +8,7 @@ import { Backlog, type SpscRing } from '../../bus/index.ts';
 import type { NewOrderCommand } from '../../engine/index.ts';
 import { invalidArgument } from '../common/index.ts';
 import { BodyBytes, ClientFrame } from '../../protocol/order-entry/index.ts';
+import { epochNowMs } from '../../ops/stage-latency.ts';
 import { JSON_ANSWER, writeInboundRecord } from './bus-records.ts';
 import { MAX_ORDER_STATE_ID_BYTES, writeUtf8 } from './order-state.ts';
 
@@ -15,6 +16,7 @@ interface HeldRecord {
   kind: number;
   id: number;
   accountId: number;
+  receivedAtMs: number;
   body: Uint8Array;
 }
 
@@ -69,14 +71,15 @@ export class BusWriter {
   }
 
   private write(kind: number, id: number, accountId: number, body: Uint8Array, bodyLength: number): void {
-    if (this.held.isEmpty && writeInboundRecord(this.ring, kind, id, accountId, body, 0, bodyLength)) {
+    const receivedAtMs = epochNowMs();
+    if (this.held.isEmpty && writeInboundRecord(this.ring, kind, id, accountId, receivedAtMs, body, 0, bodyLength)) {
       if (!this.publishScheduled) {
         this.publishScheduled = true;
         setImmediate(this.publish);
       }
       return;
     }
-    this.held.push({ kind, id, accountId, body: body.slice(0, bodyLength) });
+    this.held.push({ kind, id, accountId, receivedAtMs, body: body.slice(0, bodyLength) });
     void this.waitForSpace();
   }
 
@@ -86,7 +89,7 @@ export class BusWriter {
   };
 
   private readonly writeHeld = (record: HeldRecord): boolean =>
-    writeInboundRecord(this.ring, record.kind, record.id, record.accountId, record.body, 0, record.body.length);
+    writeInboundRecord(this.ring, record.kind, record.id, record.accountId, record.receivedAtMs, record.body, 0, record.body.length);
 
   /** The ring was full: write the held records, oldest first, as the engine thread makes room. */
   private async waitForSpace(): Promise<void> {

@@ -26,6 +26,7 @@ import { WS_SIGNED_PATH } from '../ws/order-requests.ts';
 import { type JsonEntrySettings, JsonOrderEntry } from './json-order-entry.ts';
 import { BusWriter } from './bus-writer.ts';
 import { type HttpEntrySettings, HttpOrderEntry } from './http-order-entry.ts';
+import { epochNowMs } from '../../ops/stage-latency.ts';
 
 export interface GatewayThreadSetup {
   gatewayIndex: number;
@@ -159,7 +160,7 @@ function disconnect(connection: ClientConnection, code: number, reason: string):
 
 /** Puts one request on the bus; false when the ring is full (the caller keeps the frame and waits). */
 function toEngine(kind: number, connection: ClientConnection, bytes: Uint8Array, bodyOffset: number, bodyLength: number): boolean {
-  return writeInboundRecord(inbound, kind, connection.connectionId, connection.accountId, bytes, bodyOffset, bodyLength);
+  return writeInboundRecord(inbound, kind, connection.connectionId, connection.accountId, receivedAtMs, bytes, bodyOffset, bodyLength);
 }
 
 /** Handles one client frame; false means "the bus is full, keep this frame and retry later". */
@@ -263,7 +264,11 @@ function onData(connection: ClientConnection, chunk: Uint8Array): void {
   feed(connection, chunk);
 }
 
+/** When the bytes being fed were read (or retried after a full ring): the requests' inbound stage starts there. */
+let receivedAtMs = 0;
+
 function feed(connection: ClientConnection, chunk: Uint8Array): void {
+  receivedAtMs = epochNowMs();
   let full = false;
   connection.splitter.feed(chunk, (type, bytes, view, offset, length) => {
     const taken = onFrame(connection, type, bytes, view, offset, length);

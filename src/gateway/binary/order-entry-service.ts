@@ -14,6 +14,7 @@ import {
   type CancelOrderCommand, CommandKind, type NewOrderCommand, type OrderType, type ReplaceOrderCommand, type Side, type TimeInForce,
 } from '../../engine/index.ts';
 import type { ExchangeNode } from '../../node/index.ts';
+import { epochNowMs, LatencyBuckets } from '../../ops/stage-latency.ts';
 import { startWorker } from '../../ops/ts-worker.ts';
 import {
   ClientFrame, decodeCancel, decodeLogin, decodeNewOrder, decodeReplace, emptyCancel, emptyNewOrder, emptyReplace, ERROR_CODE_NUMBERS, FrameWriter,
@@ -96,6 +97,10 @@ export class OrderEntryService {
   };
   private readonly cancelCommand: Unstamped<CancelOrderCommand> = { kind: CommandKind.CancelOrder, accountId: 0, orderId: 0 };
   private readonly replaceCommand: Unstamped<ReplaceOrderCommand> = { kind: CommandKind.ReplaceOrder, accountId: 0, orderId: 0, quantity: 0, priceCents: 0 };
+  /** Latency of the stages that end on this thread: the caller sends them to the metrics (LatencyBuckets.take). */
+  readonly stages = { inbound: new LatencyBuckets(), durable: new LatencyBuckets() };
+  /** When this turn began taking requests (epochNowMs): the inbound stage's end, the durable stage's start. */
+  private turnStartedMs = 0;
   private current: Gateway | null = null;
   private currentIndex = 0;
   private publishScheduled = false;
@@ -184,6 +189,7 @@ export class OrderEntryService {
       let read = 0;
       const taking = this.node.acceptingNow && !this.held();
       if (taking) {
+        this.turnStartedMs = epochNowMs();
         for (let i = 0; i < this.gateways.length; i++) {
           this.current = this.gateways[i];
           this.currentIndex = i;
@@ -214,6 +220,7 @@ export class OrderEntryService {
     const accountId = view.getUint32(offset + 5, true);
     const body = offset + INBOUND_HEADER_BYTES;
     const bodyLength = length - INBOUND_HEADER_BYTES;
+    this.stages.inbound.observe((this.turnStartedMs - view.getFloat64(offset + 9, true)) / 1000);
     switch (kind) {
       // The commands are filled into scratch objects: submitNow copies what it keeps.
       case ClientFrame.NewOrder: {
@@ -225,7 +232,7 @@ export class OrderEntryService {
         command.timeInForce = order.timeInForce as TimeInForce; command.postOnly = (order.flags & OrderFlag.PostOnly) !== 0;
         // A JSON session's clientOrderId is UTF-8 (bus-records.ts); the frame decoder read it byte by byte.
         command.clientOrderId = json && !isAscii(order.clientOrderId) ? Buffer.from(order.clientOrderId, 'latin1').toString('utf8') : order.clientOrderId;
-        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, order.clientSeq, json);
+        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, order.clientSeq, json, this.turnStartedMs);
         return;
       }
       case ClientFrame.Cancel: {
@@ -233,7 +240,7 @@ export class OrderEntryService {
         const command = this.cancelCommand;
         command.accountId = accountId;
         command.orderId = this.scratchCancel.orderId;
-        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, this.scratchCancel.clientSeq, json);
+        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, this.scratchCancel.clientSeq, json, this.turnStartedMs);
         return;
       }
       case ClientFrame.Replace: {
@@ -241,7 +248,7 @@ export class OrderEntryService {
         decodeReplace(data, view, body, bodyLength, replace);
         const command = this.replaceCommand;
         command.accountId = accountId; command.orderId = replace.orderId; command.quantity = replace.quantity; command.priceCents = replace.priceCents;
-        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, replace.clientSeq, json);
+        this.routes.add(this.node.submitNow(command), this.currentIndex, connectionId, replace.clientSeq, json, this.turnStartedMs);
         return;
       }
       case ClientFrame.Login:
@@ -334,6 +341,7 @@ export class OrderEntryService {
   private readonly onRelease = (released: Released): void => {
     const sequence = released.command.sequence;
     if (this.routes.take(sequence)) {
+      this.stages.durable.observe((epochNowMs() - this.routes.sequencedAtMs) / 1000);
       this.routeGateway = this.gateways[this.routes.gateway];
       this.routeConnection = this.routes.connectionId;
       if (this.routes.json) this.answers.answerWithOrder(released, this.sink);

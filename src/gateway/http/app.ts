@@ -72,7 +72,7 @@ export function buildHttpApp(context: GatewayContext): FastifyInstance {
 
   // Requests see every command released so far, also one answered on the order-entry port a moment ago
   // (the read models here may be a stream's length behind the engine; see NodeApi.caughtUp).
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', async () => {
     if (!context.node.isCaughtUp()) await context.node.caughtUp();
   });
 

@@ -1,0 +1,97 @@
+// Latency per stage of an order's way through the server (design section 10), measured where the stage
+// ends, on whichever thread that is, and exposed by the API thread's metrics as one Prometheus histogram,
+// exchange_stage_seconds{stage}. A thread without the registry keeps LatencyBuckets (typed arrays: nothing
+// allocated per observation) and sends their counts over from time to time; StageHistogram adds them up.
+
+/** Upper bounds of the buckets, seconds (a last bucket takes everything above). */
+export const STAGE_BUCKETS_SECONDS = [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/** The stages, in the order their index is sent between threads. */
+export const STAGES = ['inbound', 'durable', 'stream'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Milliseconds since the epoch with the monotonic clock's resolution: comparable between threads. */
+export function epochNowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Observations of one stage since the last take(). */
+export class LatencyBuckets {
+  /** Per bucket, not cumulative; the last counts everything above the last bound. */
+  readonly counts = new Float64Array(STAGE_BUCKETS_SECONDS.length + 1);
+  sumSeconds = 0;
+  count = 0;
+
+  observe(seconds: number): void {
+    const value = seconds > 0 ? seconds : 0;
+    let i = 0;
+    while (i < STAGE_BUCKETS_SECONDS.length && value > STAGE_BUCKETS_SECONDS[i]) i++;
+    this.counts[i]++;
+    this.sumSeconds += value;
+    this.count++;
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.sumSeconds = 0;
+    this.count = 0;
+  }
+}
+
+interface MetricValue {
+  metricName: string;
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+/**
+ * A Prometheus histogram fed with bucket counts rather than single values (prom-client's Histogram only
+ * observes values). Registered as a custom metric: prom-client calls get() at each scrape.
+ */
+export class StageHistogram {
+  readonly name = 'exchange_stage_seconds';
+  readonly help = 'Order entry latency per stage: inbound (gateway read to the engine thread taking it), ' +
+    'durable (sequenced to released: batching and fsync), stream (released to applied on the API thread)';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly stages = new Map<Stage, LatencyBuckets>();
+
+  /** Adds counts (per bucket, as LatencyBuckets keeps them) and their sum to a stage. */
+  add(stage: Stage, counts: ArrayLike<number>, sumSeconds: number): void {
+    const total = this.stage(stage);
+    for (let i = 0; i < total.counts.length; i++) {
+      total.counts[i] += counts[i];
+      total.count += counts[i];
+    }
+    total.sumSeconds += sumSeconds;
+  }
+
+  observe(stage: Stage, seconds: number): void {
+    this.stage(stage).observe(seconds);
+  }
+
+  private stage(stage: Stage): LatencyBuckets {
+    let buckets = this.stages.get(stage);
+    if (!buckets) this.stages.set(stage, (buckets = new LatencyBuckets()));
+    return buckets;
+  }
+
+  get(): { name: string; help: string; type: string; aggregator: string; values: MetricValue[] } {
+    const values: MetricValue[] = [];
+    for (const [stage, buckets] of this.stages) {
+      let cumulative = 0;
+      for (let i = 0; i < buckets.counts.length; i++) {
+        cumulative += buckets.counts[i];
+        const le = i < STAGE_BUCKETS_SECONDS.length ? STAGE_BUCKETS_SECONDS[i] : '+Inf';
+        values.push({ metricName: `${this.name}_bucket`, labels: { le, stage }, value: cumulative });
+      }
+      values.push({ metricName: `${this.name}_sum`, labels: { stage }, value: buckets.sumSeconds });
+      values.push({ metricName: `${this.name}_count`, labels: { stage }, value: buckets.count });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    this.stages.clear();
+  }
+}

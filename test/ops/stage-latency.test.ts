@@ -1,0 +1,48 @@
+// The stage histogram: bucket counts from another thread and values observed here add up, and the scrape
+// shows them as a Prometheus histogram (cumulative buckets, +Inf, sum, count) per stage.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LatencyBuckets, Metrics, STAGE_BUCKETS_SECONDS } from '../../src/ops/index.ts';
+
+function sample(text: string, line: string): number {
+  const found = text.split('\n').find((l) => l.startsWith(line + ' '));
+  assert.ok(found, `no line ${line} in the scrape`);
+  return Number(found.slice(line.length + 1));
+}
+
+describe('stage latency', () => {
+  it('LatencyBuckets puts each value in the first bucket whose bound it does not exceed', () => {
+    const buckets = new LatencyBuckets();
+    for (const seconds of [0, 0.0001, 0.00011, 0.003, 2.5, 7, -1]) buckets.observe(seconds);
+    const expected = new Array(STAGE_BUCKETS_SECONDS.length + 1).fill(0);
+    expected[0] = 3; // 0, the bound itself, and a negative clock difference counted as 0
+    expected[1] = 1;
+    expected[STAGE_BUCKETS_SECONDS.indexOf(0.005)] = 1;
+    expected[STAGE_BUCKETS_SECONDS.indexOf(2.5)] = 1;
+    expected[STAGE_BUCKETS_SECONDS.length] = 1;
+    assert.deepEqual([...buckets.counts], expected);
+    assert.equal(buckets.count, 7);
+    assert.ok(Math.abs(buckets.sumSeconds - 9.50321) < 1e-9);
+  });
+
+  it('counts sent from another thread and values observed here are scraped as one histogram per stage', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const remote = new LatencyBuckets();
+    remote.observe(0.0004);
+    remote.observe(0.03);
+    metrics.stageSeconds.add('durable', remote.counts, remote.sumSeconds);
+    metrics.stageSeconds.add('durable', remote.counts, remote.sumSeconds);
+    metrics.stageSeconds.observe('stream', 0.00005);
+    const text = await metrics.scrape();
+    assert.match(text, /# TYPE exchange_stage_seconds histogram/);
+    assert.equal(sample(text, 'exchange_stage_seconds_bucket{le="0.0002",stage="durable"}'), 0);
+    assert.equal(sample(text, 'exchange_stage_seconds_bucket{le="0.0005",stage="durable"}'), 2);
+    assert.equal(sample(text, 'exchange_stage_seconds_bucket{le="0.02",stage="durable"}'), 2);
+    assert.equal(sample(text, 'exchange_stage_seconds_bucket{le="0.05",stage="durable"}'), 4);
+    assert.equal(sample(text, 'exchange_stage_seconds_bucket{le="+Inf",stage="durable"}'), 4);
+    assert.equal(sample(text, 'exchange_stage_seconds_count{stage="durable"}'), 4);
+    assert.ok(Math.abs(sample(text, 'exchange_stage_seconds_sum{stage="durable"}') - 0.0608) < 1e-9);
+    assert.equal(sample(text, 'exchange_stage_seconds_bucket{le="0.0001",stage="stream"}'), 1);
+    assert.equal(sample(text, 'exchange_stage_seconds_count{stage="stream"}'), 1);
+  });
+});
