@@ -28,6 +28,8 @@ export interface ServerConfig {
   reportingDutyPercent: number;
   /** The reporting worker thread's nice value (0 = same priority as order entry). */
   reportingNice: number;
+  /** The API thread's nice value (HTTP, WebSocket, read models; 0 = same priority as order entry). */
+  apiNice: number;
   /** The reporting worker thread in SCHED_IDLE (Linux). */
   reportingIdle: boolean;
   /** Reporting backlog kept in memory; beyond it, batches wait in <dataDir>/reporting-backlog.spill. */
@@ -95,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     candlesInMemory: intFromEnv(env, 'EXCHANGE_CANDLES_IN_MEMORY', 2_000, 2, 1_000_000),
     reportingDutyPercent: intFromEnv(env, 'EXCHANGE_REPORTING_DUTY_PERCENT', 50, 1, 100),
     reportingNice: intFromEnv(env, 'EXCHANGE_REPORTING_NICE', 10, 0, 19),
+    apiNice: intFromEnv(env, 'EXCHANGE_API_NICE', 0, 0, 19),
     reportingIdle: intFromEnv(env, 'EXCHANGE_REPORTING_IDLE', 1, 0, 1) === 1,
     reportingBacklogMemoryBytes: intFromEnv(env, 'EXCHANGE_REPORTING_BACKLOG_MEMORY_BYTES', 256 * 1024 * 1024, 1024 * 1024, 2 ** 40),
     orderEntry: {

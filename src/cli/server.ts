@@ -9,6 +9,7 @@ import { Metrics } from '../ops/index.ts';
 import { systemClock } from '../sequencer/index.ts';
 import { DEFAULT_MARKET_LIMITS } from '../views/index.ts';
 import { openReportingStoreInWorker, ReportingConsumer } from '../reporting/index.ts';
+import { setThisThreadNice } from '../ops/index.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import type { ServerConfig } from './config.ts';
 
@@ -82,6 +83,8 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     metrics.fsyncSeconds.observe(fsyncMicros / 1e6);
   });
   node.setGcPauseHook((seconds) => metrics.engineGcSeconds.observe(seconds));
+  // After the engine thread is up (a thread takes its creator's nice value, and the engine's must stay 0).
+  if (config.apiNice > 0 && !setThisThreadNice(config.apiNice)) log(`could not lower the API thread's priority (nice ${config.apiNice})`);
   const app = buildHttpApp({
     node,
     symbols: new SymbolTable(config.engine.instruments),
