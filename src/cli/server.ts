@@ -95,10 +95,9 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     reporting: { store, consumer: reporting },
     newCredentials: () => ({ apiKey: randomBytes(16).toString('hex'), apiSecret: randomBytes(32).toString('hex') }),
   });
-  const orderEntry = { ports: node.orderEntryPorts };
   app.get('/v1/order-entry', async () => ({
-    protocol: 'binary order entry, docs/order-entry-protocol.md', ports: orderEntry.ports, webSocketPath: '/v1/order-entry',
-    // The same ports take JSON order entry over WebSocket and REST's order routes, off the engine thread
+    protocol: 'binary order entry, docs/order-entry-protocol.md', ports: node.orderEntryPorts, webSocketPath: '/v1/order-entry',
+    // The same ports take JSON order entry over WebSocket and REST's order routes, on the gateway threads
     // (README "Order entry on the order-entry port").
     jsonWebSocketPath: '/v1/ws', httpOrderRoutes: ['POST /v1/order', 'DELETE /v1/order/{id}', 'PUT /v1/order/{id}'],
   }));
@@ -112,7 +111,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     node,
     app,
     url,
-    orderEntryPorts: orderEntry.ports,
+    orderEntryPorts: node.orderEntryPorts,
     adminTokenSource: source,
     close: () => (closing ??= (async () => {
       await app.close();

@@ -50,6 +50,8 @@ async function main(): Promise<void> {
   // Released commands the API thread has no room for yet wait in memory here: take no new requests until
   // they are written, so a slow API thread slows order entry (TCP backpressure) instead of filling memory.
   orderEntry.holdRequestsWhile(() => !stream.drained);
+  // A client with an answer may ask the API thread next: the API thread must know it has to catch up.
+  orderEntry.beforeAnswers(stream.shareReleased);
   const commandRing = orderEntry.addLocalInbound(setup.commandRingBytes, (data, offset, length) => {
     const reader = new BinaryReader(data.subarray(offset, offset + length));
     const requestId = reader.u32();

@@ -25,9 +25,10 @@ export const StreamRecord = { Released: 1, Failed: 2, JournalBatch: 3, GcPauses:
 export const RELEASED_STREAM_BYTES = 64 * 1024 * 1024;
 
 /**
- * The last sequence the engine thread has released, in shared memory: written once per burst, before the
- * burst's answers go to the gateways (the stream's listener comes first), so a client that has an answer
- * and then asks the API thread can be made to wait until the API thread has applied that far.
+ * The last sequence the engine thread has released, in shared memory: written before the answers of what
+ * was released go to the gateways (ReleasedStreamWriter.shareReleased, called by the order-entry service
+ * before it publishes answers, and at each publish of the stream), so a client that has an answer and then
+ * asks the API thread can be made to wait until the API thread has applied that far.
  */
 export class ReleasedThrough {
   private readonly cell: BigInt64Array;
@@ -51,10 +52,18 @@ export class ReleasedStreamWriter {
   /** The API thread's request behind each of its commands still waiting to be released. */
   private readonly requests = new Map<number, number>();
   private lastReleased = 0;
+  private sharedReleased = 0;
 
-  constructor(ring: SpscRing, releasedThrough: ReleasedThrough) {
-    this.out = new RingRecordWriter(ring, () => releasedThrough.store(this.lastReleased));
+  constructor(ring: SpscRing, private readonly releasedThrough: ReleasedThrough) {
+    this.out = new RingRecordWriter(ring, this.shareReleased);
   }
+
+  /** Puts the last released sequence in ReleasedThrough (if it moved): before any answer to it is published. */
+  readonly shareReleased = (): void => {
+    if (this.sharedReleased === this.lastReleased) return;
+    this.sharedReleased = this.lastReleased;
+    this.releasedThrough.store(this.lastReleased);
+  };
 
   /** `sequence` is the API thread's request `requestId`: its Released record will say so. */
   expect(sequence: number, requestId: number): void {

@@ -128,6 +128,13 @@ export class OrderEntryService {
 
   private held: () => boolean = () => false;
 
+  /** Runs before answers are published to the gateways (ReleasedThrough must be ahead of every answer). */
+  beforeAnswers(hook: () => void): void {
+    this.beforeAnswersHook = hook;
+  }
+
+  private beforeAnswersHook: () => void = () => {};
+
   /**
    * A ring on the doorbell this service sleeps on, whose records `handle` takes while the sequencer accepts
    * commands (so it may call submitNow), in turn with the gateways' requests. The producer attaches to
@@ -403,6 +410,7 @@ export class OrderEntryService {
 
   private readonly publishAnswers = (): void => {
     this.publishScheduled = false;
+    if (this.dirtyGateways.size > 0) this.beforeAnswersHook();
     for (const gateway of this.dirtyGateways) {
       gateway.overflow.drain(gateway.writeHeld);
       gateway.outbound.publish();
