@@ -97,7 +97,7 @@ export class OrderEntryService {
   };
   private readonly cancelCommand: Unstamped<CancelOrderCommand> = { kind: CommandKind.CancelOrder, accountId: 0, orderId: 0 };
   private readonly replaceCommand: Unstamped<ReplaceOrderCommand> = { kind: CommandKind.ReplaceOrder, accountId: 0, orderId: 0, quantity: 0, priceCents: 0 };
-  /** Latency of the stages that end on this thread: the caller sends them to the metrics (LatencyBuckets.take). */
+  /** Latency of the stages that end on this thread: the engine thread sends them to the metrics and resets them each second. */
   readonly stages = { inbound: new LatencyBuckets(), durable: new LatencyBuckets() };
   /** When this turn began taking requests (epochNowMs): the inbound stage's end, the durable stage's start. */
   private turnStartedMs = 0;
