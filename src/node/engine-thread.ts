@@ -33,7 +33,6 @@ async function main(): Promise<void> {
     snapshotEveryCommands: setup.snapshotEveryCommands,
     fsync: setup.fsync,
     segmentBytes: setup.segmentBytes,
-    marketLimits: setup.marketLimits,
     // The market view and the wallets are the API thread's alone: the engine thread spends nothing on them.
     marketElsewhere: (sequence) => {
       stream.marketDump(sequence);
