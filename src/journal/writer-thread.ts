@@ -10,6 +10,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Doorbell, SpscRing } from '../bus/index.ts';
+import { nameThisThread } from '../ops/thread-priority.ts';
 import { RECORD_HEADER_BYTES, readSequence, sealRecord } from './record-format.ts';
 import { SegmentWriter } from './segment-writer.ts';
 import { CLOSE_CELL, ReportWriter, type WriterThreadSetup, type WriterToOwner } from './writer-channel.ts';
@@ -19,6 +20,7 @@ const IDLE_WAIT_MS = 1000;
 const PREPARING_WAIT_MS = 20;
 
 const setup = workerData as WriterThreadSetup;
+nameThisThread('exch-journal');
 const records = SpscRing.attach(setup.records);
 const bell = Doorbell.attach(setup.records.doorbell!);
 const reports = new ReportWriter(SpscRing.attach(setup.reports));

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SpscRing } from '../bus/index.ts';
 import { BinaryReader, decodeCommand } from '../codec/index.ts';
 import { OrderEntryService } from '../gateway/binary/order-entry-service.ts';
+import { nameThisThread } from '../ops/thread-priority.ts';
 import { systemClock } from '../sequencer/index.ts';
 import type { SymbolMarketDump } from '../views/index.ts';
 import type { EngineOperation, EngineThreadSetup, FromEngine, ToEngine } from './engine-thread-protocol.ts';
@@ -16,6 +17,7 @@ import { readModelsPart } from './read-models.ts';
 import { ReleasedStreamWriter, ReleasedThrough } from './released-stream.ts';
 
 const setup = workerData as EngineThreadSetup;
+nameThisThread('exch-engine');
 const port = parentPort!;
 const post = (message: FromEngine): void => port.postMessage(message);
 const log = (message: string): void => post({ type: 'log', message });

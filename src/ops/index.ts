@@ -1,6 +1,6 @@
 export { Metrics } from './metrics.ts';
 export { startWorker } from './ts-worker.ts';
 export { splitmix32 } from './seeded-random.ts';
-export { schedulingPolicyOf, SCHED_IDLE, setThisThreadIdle, setThisThreadNice } from './thread-priority.ts';
+export { nameThisThread, schedulingPolicyOf, SCHED_IDLE, setThisThreadIdle, setThisThreadNice } from './thread-priority.ts';
 export { epochNowMs, LatencyBuckets, STAGE_BUCKETS_SECONDS, StageHistogram, STAGES } from './stage-latency.ts';
 export type { Stage } from './stage-latency.ts';

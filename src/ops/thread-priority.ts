@@ -1,8 +1,8 @@
-// Lowers the scheduling priority of the calling thread only (not the process). On Linux the nice value is
-// a per-thread attribute, and setpriority() with a thread id changes just that thread: so a background
-// worker (the reporting store) can be told to use the cores only when order entry leaves them idle.
+// Lowers the scheduling priority of the calling thread only (not the process), and names it. On Linux the
+// nice value is a per-thread attribute, and setpriority() with a thread id changes just that thread: so a
+// background worker (the reporting store) can be told to use the cores only when order entry leaves them idle.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /** The calling thread's id ("/proc/thread-self" links to "<pid>/task/<tid>"), or 0 where there is no /proc. */
@@ -12,6 +12,20 @@ function thisThreadId(): number {
     return Number.isSafeInteger(threadId) && threadId > 0 ? threadId : 0;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * Names the calling thread for the operating system (Linux keeps at most 15 bytes): `top -H`, `ps -L` and
+ * /proc then tell the engine, gateway, journal and reporting threads apart, where every one would say
+ * "node". False where there is no /proc: the thread keeps its name, which is harmless.
+ */
+export function nameThisThread(name: string): boolean {
+  try {
+    writeFileSync('/proc/thread-self/comm', name.slice(0, 15));
+    return true;
+  } catch {
+    return false;
   }
 }
 

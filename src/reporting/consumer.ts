@@ -204,10 +204,23 @@ export class ReportingConsumer {
     }
   }
 
-  /** Writes what is queued, then stops taking more. */
-  async close(): Promise<void> {
-    while (this.draining) await this.draining;
+  /**
+   * Writes what is queued for up to `graceMs`, then stops after the batch in flight and takes no more.
+   * A store far behind (a long burst on a small machine) would otherwise hold a shutdown for minutes, past
+   * any supervisor's patience; what is left is not lost: at start the node replays the journal from the
+   * store's own offset.
+   */
+  async close(graceMs = 5_000): Promise<void> {
+    const draining = this.draining;
+    if (draining) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([draining, graceOver]);
+      clearTimeout(timer);
+    }
     this.stopped = true;
+    while (this.draining) await this.draining;
+    if (this.lag > 0) this.options.log(`reporting: stopped ${this.lag} commands behind; the next start writes them from the journal`);
     this.sealed.close();
   }
 }

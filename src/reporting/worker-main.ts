@@ -2,7 +2,7 @@
 // on the main thread it would stall order entry) and answers the main thread's calls one at a time, in
 // order. Started by openReportingStoreInWorker.
 import { parentPort, workerData } from 'node:worker_threads';
-import { setThisThreadIdle, setThisThreadNice } from '../ops/thread-priority.ts';
+import { nameThisThread, setThisThreadIdle, setThisThreadNice } from '../ops/thread-priority.ts';
 import { decodeReleasedBatch } from './released-batch.ts';
 import { openReportingStore } from './store.ts';
 import type { ReportingStore } from './types.ts';
@@ -11,6 +11,7 @@ import type { WorkerCall, WorkerReady, WorkerReply } from './worker-protocol.ts'
 
 const port = parentPort!;
 const { threadNice = 0, threadIdle = false, ...options } = workerData as Omit<WorkerStoreOptions, 'log'>;
+nameThisThread('exch-reporting');
 // Reporting lags by design: at a lower priority it takes the cores only when order entry leaves them idle.
 if (threadNice > 0 && !setThisThreadNice(threadNice)) port.postMessage({ log: `reporting: could not lower the worker thread's priority (nice ${threadNice})` });
 if (threadIdle && !setThisThreadIdle()) port.postMessage({ log: 'reporting: could not put the worker thread in SCHED_IDLE (needs Linux and chrt); it keeps its nice value' });

@@ -27,6 +27,7 @@ import { type JsonEntrySettings, JsonOrderEntry } from './json-order-entry.ts';
 import { BusWriter } from './bus-writer.ts';
 import { type HttpEntrySettings, HttpOrderEntry } from './http-order-entry.ts';
 import { epochNowMs } from '../../ops/stage-latency.ts';
+import { nameThisThread } from '../../ops/thread-priority.ts';
 
 export interface GatewayThreadSetup {
   gatewayIndex: number;
@@ -54,6 +55,7 @@ export type GatewayToParent = { type: 'listening'; port: number } | { type: 'clo
 export type ParentToGateway = { type: 'close' };
 
 const setup = workerData as GatewayThreadSetup;
+nameThisThread(`exch-gateway-${setup.gatewayIndex}`);
 const inbound = SpscRing.attach(setup.inbound);
 const outbound = SpscRing.attach(setup.outbound);
 const connections = new Map<number, ClientConnection>();
