@@ -1,17 +1,18 @@
 // Writes records built with a BinaryWriter to an SpscRing, in order, publishing once per burst: the records
 // of one synchronous run go out with one store of the tail (and at most one wake-up of the reader). Records
-// that find the ring full wait in a Backlog and are written, oldest first, as the reader makes room.
-import { Backlog, type SpscRing } from '../bus/index.ts';
+// that find the ring full wait in a RingBacklog and are written, oldest first, as the reader makes room.
+import { RingBacklog, type SpscRing } from '../bus/index.ts';
 import { BinaryWriter, copyBytes } from '../codec/index.ts';
 
 export class RingRecordWriter {
   private readonly scratch = new BinaryWriter(64 * 1024);
-  private readonly held = new Backlog<Uint8Array>();
+  private readonly held: RingBacklog<Uint8Array>;
   private publishScheduled = false;
-  private waitingForSpace = false;
 
   /** `beforePublish` runs right before each publish (once per burst). */
-  constructor(private readonly ring: SpscRing, private readonly beforePublish: () => void = () => {}) {}
+  constructor(private readonly ring: SpscRing, private readonly beforePublish: () => void = () => {}) {
+    this.held = new RingBacklog(ring, this.tryWrite);
+  }
 
   /** The writer for the next record, emptied. */
   begin(): BinaryWriter {
@@ -22,10 +23,7 @@ export class RingRecordWriter {
   /** Writes (or holds) what was written since begin(); it is published at the end of this run. */
   end(): void {
     const bytes = this.scratch.bytes();
-    if (!this.held.isEmpty || !this.tryWrite(bytes)) {
-      this.held.push(bytes.slice());
-      void this.waitForSpace();
-    }
+    if (!this.held.isEmpty || !this.tryWrite(bytes)) this.held.hold(bytes.slice());
     if (!this.publishScheduled) {
       this.publishScheduled = true;
       queueMicrotask(this.publish);
@@ -50,18 +48,4 @@ export class RingRecordWriter {
     this.beforePublish();
     this.ring.publish();
   };
-
-  private async waitForSpace(): Promise<void> {
-    if (this.waitingForSpace) return;
-    this.waitingForSpace = true;
-    try {
-      while (!this.held.isEmpty) {
-        await this.ring.waitForSpaceAsync(Math.min(64 * 1024, this.ring.maxMessageBytes), 50);
-        this.held.drain(this.tryWrite);
-        this.ring.publish();
-      }
-    } finally {
-      this.waitingForSpace = false;
-    }
-  }
 }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Backlog } from '../../src/bus/index.ts';
+import { Backlog, RingBacklog, SpscRing } from '../../src/bus/index.ts';
 
 describe('Backlog', () => {
   it('gives every record to the ring once, oldest first, whatever the ring takes at each drain', () => {
@@ -41,5 +41,30 @@ describe('Backlog', () => {
     backlog.drain(() => room-- > 0);
     const held = (backlog as unknown as { items: unknown[] }).items;
     assert.deepEqual(held.filter((item) => item !== undefined), [records[2]]);
+  });
+});
+
+describe('RingBacklog', () => {
+  it('writes what found the ring full once, in order, as a slow reader makes room, and stops waiting when empty', { timeout: 20_000 }, async () => {
+    const ring = SpscRing.create(1024);
+    const backlog = new RingBacklog(ring, (record: Uint8Array) => ring.write(record), 64);
+    const received: number[] = [];
+    const records = 2_000;
+    for (let i = 0; i < records; i++) {
+      const record = Uint8Array.of(i & 0xff, i >> 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+      // As its producers do: straight to the ring only while nothing waits, else behind what waits.
+      if (!backlog.isEmpty || !ring.write(record)) backlog.hold(record);
+    }
+    ring.publish();
+    assert.equal(backlog.isEmpty, false, 'the ring is far too small for all of them');
+    // The reader: a few records every millisecond.
+    while (received.length < records) {
+      ring.poll((data, offset) => received.push(data[offset] | (data[offset + 1] << 8)), 16);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    assert.deepEqual(received, Array.from({ length: records }, (_, i) => i));
+    assert.equal(backlog.isEmpty, true);
+    const waiter = (backlog as unknown as { waiter: { running: boolean } }).waiter;
+    assert.equal(waiter.running, false, 'no loop left waiting for room');
   });
 });

@@ -11,7 +11,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocketServer } from 'ws';
-import { type RingBuffers, SpscRing } from '../../bus/index.ts';
+import { type RingBuffers, RoomWaiter, SpscRing } from '../../bus/index.ts';
 import {
   ClientFrame, decodeCancel, decodeLogin, decodeNewOrder, decodeReplace, DisconnectCode, emptyCancel, emptyNewOrder, emptyReplace,
   ERROR_CODE_NUMBERS, type ErrorCodeName, FrameWriter, LOGIN_SIGNED_PATH, type LoginFrame, ServerFrame,
@@ -68,9 +68,18 @@ const http = new HttpOrderEntry(busWriter, symbols, limiter, setup.http, newConn
 const local = new FrameWriter(4096);
 const dirty: ClientConnection[] = [];
 const blocked: ClientConnection[] = [];
+const EMPTY = new Uint8Array(0);
+/** The bus was full: once the engine thread has read some, the held connections resume reading. */
+const busRoom = new RoomWaiter(inbound, 64 * 1024, () => blocked.length > 0, () => {
+  for (const connection of blocked.splice(0)) {
+    connection.waitingForBus = false;
+    if (connection.closed) continue;
+    connection.pipe.resumeReading();
+    feed(connection, EMPTY);
+  }
+});
 let nextConnectionId = 1;
 let flushScheduled = false;
-let waitingForSpace = false;
 let closing = false;
 
 const scratchLogin: LoginFrame = { timestampMs: 0, apiKey: '', signature: new Uint8Array(0) };
@@ -286,31 +295,9 @@ function feed(connection: ClientConnection, chunk: Uint8Array): void {
     connection.waitingForBus = true;
     connection.pipe.pauseReading();
     blocked.push(connection);
-    void waitForSpace();
+    busRoom.start();
   }
 }
-
-/** The bus was full: wait until the engine thread has read some, then resume the held connections. */
-async function waitForSpace(): Promise<void> {
-  if (waitingForSpace) return;
-  waitingForSpace = true;
-  try {
-    while (blocked.length > 0) {
-      await inbound.waitForSpaceAsync(64 * 1024, 50);
-      const resumed = blocked.splice(0);
-      for (const connection of resumed) {
-        connection.waitingForBus = false;
-        if (connection.closed) continue;
-        connection.pipe.resumeReading();
-        feed(connection, EMPTY);
-      }
-    }
-  } finally {
-    waitingForSpace = false;
-  }
-}
-
-const EMPTY = new Uint8Array(0);
 
 // Connections ---------------------------------------------------------------------------------------------
 
