@@ -6,7 +6,7 @@ import type { Row } from './run.ts';
 
 export const HEADER = `${pad('target/s', 9)} ${pad('ok/s', 9)} ${pad('answered/s', 10)} ${pad('p50', 7)} ${pad('p90', 7)} ${pad('p99', 7)} ${pad('p99.9', 7)}` +
   ` ${pad('max', 7)} ${pad('p99 unc', 8)} ${pad('lag p99', 8)} ${pad('srv cpu', 8)} ${pad('cli cpu', 8)} ${pad('fsync ms', 9)} ${pad('fs>5ms', 6)} ${pad('rec/fsync', 9)}` +
-  ` ${pad('gc ms/s', 8)} ${pad('gc>10ms', 7)} ${pad('in p99', 7)} ${pad('dur p99', 7)} ${pad('api p99', 7)} ${pad('cpu psi', 8)}  refusals and failures`;
+  ` ${pad('gc ms/s', 8)} ${pad('gc>10ms', 7)} ${pad('in p99', 7)} ${pad('dur p99', 7)} ${pad('out p99', 7)} ${pad('api p99', 7)} ${pad('cpu psi', 8)}  refusals and failures`;
 
 export const LEGEND = [
   'latency in ms from the intended send time (corrected for coordinated omission) to the first answer; "p99 unc" from the actual send;',
@@ -15,8 +15,9 @@ export const LEGEND = [
   '"srv cpu" the server process (100% = one core), "cli cpu" the load generator(s), "cpu psi" share of the step some task waited for a CPU,',
   '"fsync ms" the mean fdatasync, "fs>5ms" how many took longer than 5 ms (each delays every answer of its batch and of the batches behind it),',
   '"gc ms/s" GC pause time per second on the exchange\'s engine thread (a worker; reported within about a second), "gc>10ms" its GC pauses longer than 10 ms,',
-  '"in p99", "dur p99", "api p99" the p99 of three stages inside the server (the upper bound of its histogram bucket, ms): a request from its read',
-  '  on a gateway thread to the engine thread taking it; from sequenced to released (batching and fsync); from released to applied on the API thread',
+  '"in p99", "dur p99", "out p99", "api p99" the p99 of four stages inside the server (the upper bound of its histogram bucket, ms): a request from',
+  '  its read on a gateway thread to the engine thread taking it; from sequenced to released (batching and fsync); an answer from the engine thread',
+  '  publishing it to the gateway thread writing it to the socket; from released to applied on the API thread (beside the path of an answer)',
 ];
 
 export function rowText(r: Row): string {
@@ -28,7 +29,7 @@ export function rowText(r: Row): string {
     ` ${pad(r.fsyncsOver5Ms === undefined ? '-' : String(r.fsyncsOver5Ms), 6)}` +
     ` ${pad(r.recordsPerFsync === undefined || !Number.isFinite(r.recordsPerFsync) ? '-' : r.recordsPerFsync.toFixed(1), 9)}` +
     ` ${pad(r.gcMsPerSecond === undefined ? '-' : r.gcMsPerSecond.toFixed(0), 8)} ${pad(r.gcPausesOver10Ms === undefined ? '-' : String(r.gcPausesOver10Ms), 7)}` +
-    ` ${pad(stageText(r, 'inbound'), 7)} ${pad(stageText(r, 'durable'), 7)} ${pad(stageText(r, 'stream'), 7)}` +
+    ` ${pad(stageText(r, 'inbound'), 7)} ${pad(stageText(r, 'durable'), 7)} ${pad(stageText(r, 'answer'), 7)} ${pad(stageText(r, 'stream'), 7)}` +
     ` ${pad(r.cpuPressurePercent === null ? '-' : r.cpuPressurePercent.toFixed(0) + '%', 8)}  ${errorsText(r.errors, '-')}` +
     `${r.unsent > 0 ? `; ${fmtInt(r.unsent)} never sent` : ''}${r.abandoned > 0 ? `; ${fmtInt(r.abandoned)} never answered` : ''}`;
 }

@@ -102,7 +102,8 @@ async function main(): Promise<void> {
 
 /**
  * What this thread measures goes to the API thread's metrics once a second: its GC pauses (u16 count a
- * record) and the latency of the order-entry stages that end here.
+ * record) and the latency of the order-entry stages that end here (and of the answer stage, which the
+ * gateway threads send here).
  */
 function reportEachSecond(stream: ReleasedStreamWriter, orderEntry: OrderEntryService): void {
   let pauses: number[] = [];
@@ -112,7 +113,7 @@ function reportEachSecond(stream: ReleasedStreamWriter, orderEntry: OrderEntrySe
   setInterval(() => {
     for (let i = 0; i < pauses.length; i += 65_535) stream.gcPauses(pauses.slice(i, i + 65_535));
     pauses = [];
-    for (const stage of ['inbound', 'durable'] as const) {
+    for (const stage of ['inbound', 'durable', 'answer'] as const) {
       const buckets = orderEntry.stages[stage];
       if (buckets.count === 0) continue;
       stream.stageLatency(stage, buckets);

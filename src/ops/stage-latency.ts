@@ -7,7 +7,7 @@
 export const STAGE_BUCKETS_SECONDS = [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** The stages, in the order their index is sent between threads. */
-export const STAGES = ['inbound', 'durable', 'stream'] as const;
+export const STAGES = ['inbound', 'durable', 'stream', 'answer'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Milliseconds since the epoch with the monotonic clock's resolution: comparable between threads. */
@@ -23,12 +23,26 @@ export class LatencyBuckets {
   count = 0;
 
   observe(seconds: number): void {
+    this.observeMany(seconds, 1);
+  }
+
+  /** `times` observations of the same value (answers that went out together). */
+  observeMany(seconds: number, times: number): void {
     const value = seconds > 0 ? seconds : 0;
     let i = 0;
     while (i < STAGE_BUCKETS_SECONDS.length && value > STAGE_BUCKETS_SECONDS[i]) i++;
-    this.counts[i]++;
-    this.sumSeconds += value;
-    this.count++;
+    this.counts[i] += times;
+    this.sumSeconds += value * times;
+    this.count += times;
+  }
+
+  /** Adds another thread's counts (per bucket, as `counts` keeps them) and their sum. */
+  add(counts: ArrayLike<number>, sumSeconds: number): void {
+    for (let i = 0; i < this.counts.length; i++) {
+      this.counts[i] += counts[i];
+      this.count += counts[i];
+    }
+    this.sumSeconds += sumSeconds;
   }
 
   reset(): void {
@@ -51,19 +65,15 @@ interface MetricValue {
 export class StageHistogram {
   readonly name = 'exchange_stage_seconds';
   readonly help = 'Order entry latency per stage: inbound (gateway read to the engine thread taking it), ' +
-    'durable (sequenced to released: batching and fsync), stream (released to applied on the API thread)';
+    'durable (sequenced to released: batching and fsync), stream (released to applied on the API thread), ' +
+    'answer (the engine thread publishing an answer to the gateway thread writing it to the socket)';
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   private readonly stages = new Map<Stage, LatencyBuckets>();
 
   /** Adds counts (per bucket, as LatencyBuckets keeps them) and their sum to a stage. */
   add(stage: Stage, counts: ArrayLike<number>, sumSeconds: number): void {
-    const total = this.stage(stage);
-    for (let i = 0; i < total.counts.length; i++) {
-      total.counts[i] += counts[i];
-      total.count += counts[i];
-    }
-    total.sumSeconds += sumSeconds;
+    this.stage(stage).add(counts, sumSeconds);
   }
 
   observe(stage: Stage, seconds: number): void {

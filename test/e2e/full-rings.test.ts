@@ -2,7 +2,8 @@
 // sessions each pipeline 10,000 orders, about 600 KiB of requests and 1 MiB of answers apiece, through a
 // 64 KiB ring each way. The gateway must stop reading its sockets while the inbound ring is full and resume
 // them as the engine thread makes room; the engine thread must hold the answers that find the outbound ring
-// full and send them, in order, as the gateway reads. Every order gets exactly one answer, in the order sent.
+// full and send them, in order, as the gateway reads. Every order gets exactly one answer, in the order sent,
+// and the stage latencies of all of them reach /metrics.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ServerFrame } from '../../src/protocol/order-entry/index.ts';
@@ -63,5 +64,26 @@ describe('order entry through full rings', () => {
       assert.equal(last.body.status, 'new');
       assert.equal(last.body.symbol, run.symbol);
     }
+  });
+
+  it('the stages of those orders reach the metrics: inbound and durable from the engine thread, answer from the gateway by way of it', async () => {
+    const orders = 2 * ORDERS_PER_SESSION;
+    const counts = async (): Promise<Record<string, number>> => {
+      const text = (await server.client.request('GET', '/metrics')).text;
+      return Object.fromEntries(['inbound', 'durable', 'answer', 'stream'].map((stage) => {
+        const line = text.split('\n').find((l) => l.startsWith(`exchange_stage_seconds_count{stage="${stage}"} `));
+        return [stage, line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))];
+      }));
+    };
+    // Sent once a second by each thread.
+    const deadline = Date.now() + 10_000;
+    let seen = await counts();
+    while (Object.values(seen).some((count) => count < orders) && Date.now() < deadline) {
+      await sleep(200);
+      seen = await counts();
+    }
+    for (const stage of ['inbound', 'durable', 'answer', 'stream']) assert.ok(seen[stage] >= orders, `${stage}: ${seen[stage]} observations, ${orders} orders: ${JSON.stringify(seen)}`);
+    // Each order's answer once (and the few logins' answers): not once per frame or per byte.
+    assert.ok(seen.answer < orders + 100, JSON.stringify(seen));
   });
 });

@@ -7,7 +7,8 @@
 //                     f64 receivedAtMs (when the gateway read it: epochNowMs, for the inbound stage's
 //                     latency), frame body
 // Engine -> gateway:  u8 target, u32 connectionId or accountId, wire frames (any number, back to back), or
-//                     for target OrderState one order (order-state.ts), for target Key an account's key
+//                     for target OrderState one order (order-state.ts), for target Key an account's key,
+//                     for target PublishedAt (id 0) the f64 time the burst it ends was published
 //
 // A JSON session (the /v1/ws endpoint of a gateway thread) or an HTTP request there sends its orders as the binary frames, with one
 // difference: a NewOrder's clientOrderId is UTF-8 (REST allows any characters) where the wire's is ASCII.
@@ -26,6 +27,8 @@ export const InboundKind = {
   JsonLogin: 0x11,
   /** HTTP order entry meets an API key for the first time: the body is the key (UTF-8); answered with target Key. */
   KeyLookup: 0x12,
+  /** Once a second: the gateway's answer-stage latency counts (answer-latency.ts); ids 0. */
+  StageLatency: 0x13,
 } as const;
 
 /** Added to a request's kind by a JSON session: answer with OrderState (or a Rejected frame), no fills. */
@@ -43,6 +46,8 @@ export const OutboundTarget = {
   OrderState: 4,
   /** The answer to a KeyLookup: u32 accountId (0: no such key), u16 key length, the key, the secret (UTF-8). */
   Key: 5,
+  /** The last record of a burst: f64 epoch ms when the engine thread published it (the answer stage's start). */
+  PublishedAt: 6,
 } as const;
 
 /**

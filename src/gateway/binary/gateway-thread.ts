@@ -27,6 +27,7 @@ import { type JsonEntrySettings, JsonOrderEntry } from './json-order-entry.ts';
 import { BusWriter } from './bus-writer.ts';
 import { type HttpEntrySettings, HttpOrderEntry } from './http-order-entry.ts';
 import { epochNowMs } from '../../ops/stage-latency.ts';
+import { AnswerLatency, encodeStageCounts, STAGE_COUNTS_BYTES } from './answer-latency.ts';
 import { nameThisThread } from '../../ops/thread-priority.ts';
 
 export interface GatewayThreadSetup {
@@ -393,12 +394,20 @@ httpServer.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer
 
 // Answers from the engine thread --------------------------------------------------------------------------
 
+const answerLatency = new AnswerLatency();
+const stageCounts = new Uint8Array(STAGE_COUNTS_BYTES);
+
 function onAnswer(data: Uint8Array, offset: number, length: number): void {
   const view = outbound.view;
   const target = data[offset];
   const id = view.getUint32(offset + 1, true);
   const start = offset + OUTBOUND_HEADER_BYTES;
   const end = offset + length;
+  if (target === OutboundTarget.PublishedAt) {
+    answerLatency.published(view.getFloat64(start, true));
+    return;
+  }
+  answerLatency.answer();
   if (target === OutboundTarget.Account) {
     const list = byAccount.get(id);
     if (list) for (const connection of list) deliver(connection, data, start, end);
@@ -451,6 +460,7 @@ async function drainAnswers(): Promise<void> {
     const read = outbound.poll(onAnswer);
     if (dirty.length > 0) flushDirty();
     json.flush();
+    answerLatency.written(epochNowMs());
     if (read === 0) {
       if (closing && outbound.isEmpty) return;
       await outbound.waitForMessagesAsync(200);
@@ -481,6 +491,15 @@ const idleTimer = setInterval(() => {
 }, Math.max(10, Math.floor(setup.idleTimeoutMs / 10)));
 idleTimer.unref();
 
+// The answer stage's counts go to the engine thread, which sends them to the metrics with its own stages.
+const stageTimer = setInterval(() => {
+  if (answerLatency.buckets.count === 0) return;
+  encodeStageCounts(answerLatency.buckets, stageCounts);
+  busWriter.record(InboundKind.StageLatency, 0, 0, stageCounts);
+  answerLatency.buckets.reset();
+}, 1000);
+stageTimer.unref();
+
 const draining = drainAnswers();
 
 parentPort!.on('message', (message: ParentToGateway) => {
@@ -493,6 +512,7 @@ parentPort!.on('message', (message: ParentToGateway) => {
   json.close();
   for (const connection of [...connections.values()]) disconnect(connection, DisconnectCode.ShuttingDown, 'the server is shutting down');
   clearInterval(idleTimer);
+  clearInterval(stageTimer);
   void draining.finally(() => {
     wss.close();
     jsonWss.close();

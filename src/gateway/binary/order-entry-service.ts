@@ -22,6 +22,7 @@ import {
 } from '../../protocol/order-entry/index.ts';
 import type { Released } from '../../sequencer/index.ts';
 import { verifySignature } from '../common/signing.ts';
+import { addStageCounts } from './answer-latency.ts';
 import { AnswerEncoder, type AnswerSink } from './answers.ts';
 import { verifyAuthMessage } from '../ws/order-requests.ts';
 import { INBOUND_HEADER_BYTES, InboundKind, JSON_ANSWER, OUTBOUND_HEADER_BYTES, OutboundTarget } from './bus-records.ts';
@@ -98,7 +99,10 @@ export class OrderEntryService {
   private readonly cancelCommand: Unstamped<CancelOrderCommand> = { kind: CommandKind.CancelOrder, accountId: 0, orderId: 0 };
   private readonly replaceCommand: Unstamped<ReplaceOrderCommand> = { kind: CommandKind.ReplaceOrder, accountId: 0, orderId: 0, quantity: 0, priceCents: 0 };
   /** Latency of the stages that end on this thread: the engine thread sends them to the metrics and resets them each second. */
-  readonly stages = { inbound: new LatencyBuckets(), durable: new LatencyBuckets() };
+  readonly stages = { inbound: new LatencyBuckets(), durable: new LatencyBuckets(), answer: new LatencyBuckets() };
+  /** A PublishedAt record's body: when the burst it ends was published. */
+  private readonly publishedAt = new Uint8Array(8);
+  private readonly publishedAtView = new DataView(this.publishedAt.buffer);
   /** When this turn began taking requests (epochNowMs): the inbound stage's end, the durable stage's start. */
   private turnStartedMs = 0;
   private current: Gateway | null = null;
@@ -227,6 +231,11 @@ export class OrderEntryService {
     const accountId = view.getUint32(offset + 5, true);
     const body = offset + INBOUND_HEADER_BYTES;
     const bodyLength = length - INBOUND_HEADER_BYTES;
+    if (kind === InboundKind.StageLatency) {
+      // The gateway's answer stage (answer-latency.ts): a measurement, not a request.
+      if (!addStageCounts(view, body, bodyLength, this.stages.answer)) this.options.log(`order-entry: gateway ${this.currentIndex} sent stage counts of another layout`);
+      return;
+    }
     this.stages.inbound.observe((this.turnStartedMs - view.getFloat64(offset + 9, true)) / 1000);
     switch (kind) {
       // The commands are filled into scratch objects: submitNow copies what it keeps.
@@ -411,10 +420,17 @@ export class OrderEntryService {
   private readonly publishAnswers = (): void => {
     this.publishScheduled = false;
     if (this.dirtyGateways.size > 0) this.beforeAnswersHook();
+    let publishedAtMs = 0;
     for (const gateway of this.dirtyGateways) {
       gateway.overflow.drain(gateway.writeHeld);
+      if (gateway.overflow.isEmpty) {
+        // The burst's last record says when it went out (the answer stage's start). Should it not fit, its
+        // answers are counted into the next burst's.
+        if (publishedAtMs === 0) this.publishedAtView.setFloat64(0, (publishedAtMs = epochNowMs()), true);
+        this.tryWrite(gateway, OutboundTarget.PublishedAt, 0, this.publishedAt, 0, 8);
+        this.dirtyGateways.delete(gateway);
+      }
       gateway.outbound.publish();
-      if (gateway.overflow.isEmpty) this.dirtyGateways.delete(gateway);
     }
   };
 
