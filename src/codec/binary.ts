@@ -199,9 +199,9 @@ export class BinaryWriter {
 }
 
 export class BinaryReader {
-  private readonly u8s: Uint8Array;
-  private readonly view: DataView;
-  private readonly end: number;
+  private u8s: Uint8Array;
+  private view: DataView;
+  private end: number;
   private pos = 0;
 
   constructor(bytes: Uint8Array) {
@@ -210,7 +210,25 @@ export class BinaryReader {
     this.end = bytes.byteLength;
   }
 
-  /** Next byte to read, from the start of the array given to the constructor. */
+  /**
+   * Reads bytes [start, end) of `bytes` from now on, offsets still counted from the start of `bytes`: one
+   * reader then reads message after message of a ring without a view, a DataView and a reader allocated for
+   * each (which showed on the API thread, reading every released command).
+   */
+  window(bytes: Uint8Array, start: number, end: number): this {
+    if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= bytes.byteLength)) {
+      throw new CodecError(`cannot read bytes ${start}..${end} of ${bytes.byteLength}`);
+    }
+    if (bytes !== this.u8s) {
+      this.u8s = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    this.pos = start;
+    this.end = end;
+    return this;
+  }
+
+  /** Next byte to read, from the start of the array given to the constructor (or to window()). */
   get offset(): number {
     return this.pos;
   }
@@ -294,7 +312,7 @@ export class BinaryReader {
     return s;
   }
 
-  /** The bytes given to the constructor, for generated decoders (codegen.ts) that bounds-check a run of fields once. */
+  /** The bytes given to the constructor (or window()), for generated decoders (codegen.ts) that bounds-check a run of fields once. */
   get source(): Uint8Array {
     return this.u8s;
   }

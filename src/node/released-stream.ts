@@ -146,16 +146,20 @@ export interface StreamHandlers {
   stageLatency(stage: Stage, counts: number[], sumSeconds: number): void;
 }
 
+const streamReader = new BinaryReader(new Uint8Array(0));
+
 /** Handles one record of the stream (the reader's poll handler). */
 export function readStreamRecord(data: Uint8Array, offset: number, length: number, handlers: StreamHandlers): void {
-  const reader = new BinaryReader(data.subarray(offset, offset + length));
+  // One reader for every record: each case reads all it needs before it calls a handler (which may poll the
+  // stream again, and so read the next record with this reader).
+  const reader = streamReader.window(data, offset, offset + length);
   const kind = reader.u8();
   switch (kind) {
     case StreamRecord.Released: {
       const requestId = reader.u32();
       const releasedAtMs = reader.i64() / 1000;
       const start = reader.offset;
-      handlers.released(requestId, decodeReleased(reader), data.subarray(offset + start, offset + length), releasedAtMs);
+      handlers.released(requestId, decodeReleased(reader), data.subarray(start, offset + length), releasedAtMs);
       return;
     }
     case StreamRecord.Failed: {

@@ -500,6 +500,38 @@ describe('codec: generated round trips', () => {
     );
   });
 
+  it('one reader windowed over record after record of a larger buffer decodes each as a reader of its own would, and stops at the window', () => {
+    const reader = new BinaryReader(new Uint8Array(0));
+    fc.assert(
+      fc.property(fc.array(commandArb, { minLength: 1, maxLength: 30 }), fc.nat(7), (cmds, gap) => {
+        // The records back to back with `gap` bytes of 0xff between them, as messages lie in a ring.
+        const w = new BinaryWriter(1);
+        const bounds: Array<[number, number]> = [];
+        for (const cmd of cmds) {
+          for (let i = 0; i < gap; i++) w.u8(0xff);
+          const start = w.length;
+          encodeCommand(cmd, w);
+          bounds.push([start, w.length]);
+        }
+        const bytes = w.bytes();
+        for (let i = 0; i < cmds.length; i++) {
+          const [start, end] = bounds[i];
+          reader.window(bytes, start, end);
+          assert.equal(reader.offset, start);
+          assert.deepStrictEqual(decodeCommand(reader), cmds[i]);
+          assert.equal(reader.offset, end);
+          assert.equal(reader.remaining, 0);
+          // The window's end is an end: the next record's bytes are not read.
+          reader.window(bytes, start, end - 1);
+          assert.ok(throwsCodecError(() => decodeCommand(reader)), 'a record cut by its window is refused');
+        }
+      }),
+      { numRuns: 200 },
+    );
+    assert.throws(() => reader.window(new Uint8Array(4), 3, 5), CodecError);
+    assert.throws(() => reader.window(new Uint8Array(4), 3, 2), CodecError);
+  });
+
   it('many events back to back in one reused writer decode in order', () => {
     const w = new BinaryWriter(16);
     fc.assert(

@@ -126,7 +126,9 @@ describe('RemoteNode: the engine on its own thread, read models on the caller\'s
         await remote.close();
 
         const sequences = await snapshotSequences(dataDir);
-        assert.ok(sequences.length >= 3, `snapshots taken during the run and at close: ${sequences.join(', ')}`);
+        // The first trigger always writes one; later ones may join a snapshot still in flight on a busy
+        // machine (a CI run saw 150 and 621 only), so at least one under load and the one at close.
+        assert.ok(sequences.length >= 2 && sequences[0] < lastSequence, `snapshots taken during the run and at close: ${sequences.join(', ')}`);
         assert.equal(sequences.at(-1), lastSequence, 'close writes a snapshot at the last sequence');
 
         // The journal alone, replayed on this thread, gives the same read models.
