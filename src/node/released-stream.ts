@@ -8,7 +8,7 @@
 //   GcPauses      u8 4, u16 count, i64 microseconds each (the engine thread's, since the last such record)
 //   MarketDump    u8 5, i64 sequence: a snapshot at that sequence wants the API thread's market view, which
 //                 has applied exactly the records before this one
-//   StageLatency  u8 6, u8 stage (STAGES index), u16 buckets, i64 count per bucket, i64 sum (microseconds):
+//   StageLatency  u8 6, u8 stage (STAGES index), the counts as writeStageCounts writes them (stage-latency.ts):
 //                 a stage measured on the engine thread, since the last such record
 //
 // The writer publishes once per burst of releases (a journal batch), like the gateways' answers; records
@@ -16,7 +16,7 @@
 import type { SpscRing } from '../bus/index.ts';
 import { BinaryReader } from '../codec/index.ts';
 import { decodeReleased, encodeReleased, type Released } from '../sequencer/index.ts';
-import { epochNowMs, type LatencyBuckets, type Stage, STAGES } from '../ops/stage-latency.ts';
+import { epochNowMs, type LatencyBuckets, readStageCounts, type Stage, STAGES, writeStageCounts } from '../ops/stage-latency.ts';
 import { RingRecordWriter } from './ring-record-writer.ts';
 
 export const StreamRecord = { Released: 1, Failed: 2, JournalBatch: 3, GcPauses: 4, MarketDump: 5, StageLatency: 6 } as const;
@@ -121,9 +121,7 @@ export class ReleasedStreamWriter {
     const writer = this.out.begin();
     writer.u8(StreamRecord.StageLatency);
     writer.u8(STAGES.indexOf(stage));
-    writer.u16(buckets.counts.length);
-    for (let i = 0; i < buckets.counts.length; i++) writer.i64(buckets.counts[i]);
-    writer.i64(Math.round(buckets.sumSeconds * 1e6));
+    writeStageCounts(buckets, writer);
     this.out.end();
   }
 
@@ -181,9 +179,8 @@ export function readStreamRecord(data: Uint8Array, offset: number, length: numbe
       return;
     case StreamRecord.StageLatency: {
       const stage = STAGES[reader.u8()];
-      const counts = new Array<number>(reader.u16());
-      for (let i = 0; i < counts.length; i++) counts[i] = reader.i64();
-      handlers.stageLatency(stage, counts, reader.i64() / 1e6);
+      const { counts, sumSeconds } = readStageCounts(reader);
+      handlers.stageLatency(stage, counts, sumSeconds);
       return;
     }
     default:

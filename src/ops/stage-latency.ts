@@ -1,7 +1,9 @@
 // Latency per stage of an order's way through the server (design section 10), measured where the stage
 // ends, on whichever thread that is, and exposed by the API thread's metrics as one Prometheus histogram,
 // exchange_stage_seconds{stage}. A thread without the registry keeps LatencyBuckets (typed arrays: nothing
-// allocated per observation) and sends their counts over from time to time; StageHistogram adds them up.
+// allocated per observation) and sends their counts over from time to time (writeStageCounts, on the
+// released stream and from a gateway thread to the engine thread); StageHistogram adds them up.
+import { type BinaryReader, type BinaryWriter, CodecError } from '../codec/binary.ts';
 
 /** Upper bounds of the buckets, seconds (a last bucket takes everything above). */
 export const STAGE_BUCKETS_SECONDS = [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -50,6 +52,33 @@ export class LatencyBuckets {
     this.sumSeconds = 0;
     this.count = 0;
   }
+}
+
+/**
+ * A stage's counts as they cross between threads: u16 buckets, an i64 count per bucket, the i64 sum in
+ * microseconds. One layout wherever they travel; the reader refuses another build's bucket count.
+ */
+export function writeStageCounts(buckets: LatencyBuckets, writer: BinaryWriter): void {
+  writer.u16(buckets.counts.length);
+  for (let i = 0; i < buckets.counts.length; i++) writer.i64(buckets.counts[i]);
+  writer.i64(Math.round(buckets.sumSeconds * 1e6));
+}
+
+export interface StageCounts {
+  /** Per bucket, as LatencyBuckets keeps them. */
+  counts: number[];
+  sumSeconds: number;
+}
+
+/** What writeStageCounts wrote. Throws CodecError for a bucket count other than this build's, or bytes cut short. */
+export function readStageCounts(reader: BinaryReader): StageCounts {
+  const buckets = reader.u16();
+  if (buckets !== STAGE_BUCKETS_SECONDS.length + 1) {
+    throw new CodecError(`stage counts with ${buckets} buckets; this build has ${STAGE_BUCKETS_SECONDS.length + 1}`);
+  }
+  const counts = new Array<number>(buckets);
+  for (let i = 0; i < buckets; i++) counts[i] = reader.i64();
+  return { counts, sumSeconds: reader.i64() / 1e6 };
 }
 
 interface MetricValue {

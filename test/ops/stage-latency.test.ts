@@ -1,8 +1,11 @@
 // The stage histogram: bucket counts from another thread and values observed here add up, and the scrape
-// shows them as a Prometheus histogram (cumulative buckets, +Inf, sum, count) per stage.
+// shows them as a Prometheus histogram (cumulative buckets, +Inf, sum, count) per stage; and the counts'
+// bytes, the one layout they cross threads in.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LatencyBuckets, Metrics, STAGE_BUCKETS_SECONDS } from '../../src/ops/index.ts';
+import fc from 'fast-check';
+import { BinaryReader, BinaryWriter, CodecError } from '../../src/codec/index.ts';
+import { LatencyBuckets, Metrics, readStageCounts, STAGE_BUCKETS_SECONDS, writeStageCounts } from '../../src/ops/index.ts';
 
 function sample(text: string, line: string): number {
   const found = text.split('\n').find((l) => l.startsWith(line + ' '));
@@ -44,5 +47,39 @@ describe('stage latency', () => {
     assert.ok(Math.abs(sample(text, 'exchange_stage_seconds_sum{stage="durable"}') - 0.0608) < 1e-9);
     assert.equal(sample(text, 'exchange_stage_seconds_bucket{le="0.0001",stage="stream"}'), 1);
     assert.equal(sample(text, 'exchange_stage_seconds_count{stage="stream"}'), 1);
+  });
+
+  it('counts cross threads as bytes and add up on the other side to what was observed, sum within a microsecond', () => {
+    const seconds = fc.double({ min: 0, max: 5, noNaN: true });
+    fc.assert(fc.property(fc.array(seconds, { maxLength: 200 }), fc.array(seconds, { maxLength: 20 }), fc.nat(7), (sent, already, padding) => {
+      const buckets = new LatencyBuckets();
+      for (const value of sent) buckets.observe(value);
+      const writer = new BinaryWriter(16);
+      for (let i = 0; i < padding; i++) writer.u8(0xee); // not at the buffer's start
+      writeStageCounts(buckets, writer);
+      const bytes = writer.bytes();
+      const received = new LatencyBuckets();
+      for (const value of already) received.observe(value);
+      const expected = new LatencyBuckets();
+      for (const value of [...already, ...sent]) expected.observe(value);
+      const reader = new BinaryReader(new Uint8Array(0)).window(bytes, padding, bytes.length);
+      const { counts, sumSeconds } = readStageCounts(reader);
+      received.add(counts, sumSeconds);
+      assert.equal(reader.remaining, 0);
+      assert.deepEqual([...received.counts], [...expected.counts]);
+      assert.equal(received.count, expected.count);
+      assert.ok(Math.abs(received.sumSeconds - expected.sumSeconds) <= 1e-6 + 1e-12 * expected.sumSeconds);
+    }));
+  });
+
+  it('refuses counts with another bucket count or cut short', () => {
+    const buckets = new LatencyBuckets();
+    buckets.observe(0.003);
+    const writer = new BinaryWriter();
+    writeStageCounts(buckets, writer);
+    const bytes = writer.bytes().slice();
+    assert.throws(() => readStageCounts(new BinaryReader(bytes.subarray(0, bytes.length - 1))), CodecError);
+    new DataView(bytes.buffer).setUint16(0, STAGE_BUCKETS_SECONDS.length, true);
+    assert.throws(() => readStageCounts(new BinaryReader(bytes)), /stage counts with 14 buckets; this build has 15/);
   });
 });

@@ -26,8 +26,9 @@ import { WS_SIGNED_PATH } from '../ws/order-requests.ts';
 import { type JsonEntrySettings, JsonOrderEntry } from './json-order-entry.ts';
 import { BusWriter } from './bus-writer.ts';
 import { type HttpEntrySettings, HttpOrderEntry } from './http-order-entry.ts';
-import { epochNowMs } from '../../ops/stage-latency.ts';
-import { AnswerLatency, encodeStageCounts, STAGE_COUNTS_BYTES } from './answer-latency.ts';
+import { epochNowMs, writeStageCounts } from '../../ops/stage-latency.ts';
+import { BinaryWriter } from '../../codec/binary.ts';
+import { AnswerLatency } from './answer-latency.ts';
 import { nameThisThread } from '../../ops/thread-priority.ts';
 
 export interface GatewayThreadSetup {
@@ -395,7 +396,7 @@ httpServer.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer
 // Answers from the engine thread --------------------------------------------------------------------------
 
 const answerLatency = new AnswerLatency();
-const stageCounts = new Uint8Array(STAGE_COUNTS_BYTES);
+const stageCounts = new BinaryWriter(256);
 
 function onAnswer(data: Uint8Array, offset: number, length: number): void {
   const view = outbound.view;
@@ -460,7 +461,7 @@ async function drainAnswers(): Promise<void> {
     const read = outbound.poll(onAnswer);
     if (dirty.length > 0) flushDirty();
     json.flush();
-    answerLatency.written(epochNowMs());
+    if (read > 0) answerLatency.written(epochNowMs());
     if (read === 0) {
       if (closing && outbound.isEmpty) return;
       await outbound.waitForMessagesAsync(200);
@@ -494,8 +495,9 @@ idleTimer.unref();
 // The answer stage's counts go to the engine thread, which sends them to the metrics with its own stages.
 const stageTimer = setInterval(() => {
   if (answerLatency.buckets.count === 0) return;
-  encodeStageCounts(answerLatency.buckets, stageCounts);
-  busWriter.record(InboundKind.StageLatency, 0, 0, stageCounts);
+  stageCounts.reset();
+  writeStageCounts(answerLatency.buckets, stageCounts);
+  busWriter.record(InboundKind.StageLatency, 0, 0, stageCounts.bytes());
   answerLatency.buckets.reset();
 }, 1000);
 stageTimer.unref();

@@ -9,12 +9,12 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import { Backlog, Doorbell, type MessageHandler, SpscRing } from '../../bus/index.ts';
-import { copyBytes } from '../../codec/index.ts';
+import { BinaryReader, copyBytes } from '../../codec/index.ts';
 import {
   type CancelOrderCommand, CommandKind, type NewOrderCommand, type OrderType, type ReplaceOrderCommand, type Side, type TimeInForce,
 } from '../../engine/index.ts';
 import type { ExchangeNode } from '../../node/index.ts';
-import { epochNowMs, LatencyBuckets } from '../../ops/stage-latency.ts';
+import { epochNowMs, LatencyBuckets, readStageCounts } from '../../ops/stage-latency.ts';
 import { startWorker } from '../../ops/ts-worker.ts';
 import {
   ClientFrame, decodeCancel, decodeLogin, decodeNewOrder, decodeReplace, emptyCancel, emptyNewOrder, emptyReplace, ERROR_CODE_NUMBERS, FrameWriter,
@@ -22,7 +22,6 @@ import {
 } from '../../protocol/order-entry/index.ts';
 import type { Released } from '../../sequencer/index.ts';
 import { verifySignature } from '../common/signing.ts';
-import { addStageCounts } from './answer-latency.ts';
 import { AnswerEncoder, type AnswerSink } from './answers.ts';
 import { verifyAuthMessage } from '../ws/order-requests.ts';
 import { INBOUND_HEADER_BYTES, InboundKind, JSON_ANSWER, OUTBOUND_HEADER_BYTES, OutboundTarget } from './bus-records.ts';
@@ -100,6 +99,8 @@ export class OrderEntryService {
   private readonly replaceCommand: Unstamped<ReplaceOrderCommand> = { kind: CommandKind.ReplaceOrder, accountId: 0, orderId: 0, quantity: 0, priceCents: 0 };
   /** Latency of the stages that end on this thread: the engine thread sends them to the metrics and resets them each second. */
   readonly stages = { inbound: new LatencyBuckets(), durable: new LatencyBuckets(), answer: new LatencyBuckets() };
+  /** Reads the gateways' StageLatency records (once a second each). */
+  private readonly stageReader = new BinaryReader(new Uint8Array(0));
   /** A PublishedAt record's body: when the burst it ends was published. */
   private readonly publishedAt = new Uint8Array(8);
   private readonly publishedAtView = new DataView(this.publishedAt.buffer);
@@ -233,7 +234,12 @@ export class OrderEntryService {
     const bodyLength = length - INBOUND_HEADER_BYTES;
     if (kind === InboundKind.StageLatency) {
       // The gateway's answer stage (answer-latency.ts): a measurement, not a request.
-      if (!addStageCounts(view, body, bodyLength, this.stages.answer)) this.options.log(`order-entry: gateway ${this.currentIndex} sent stage counts of another layout`);
+      try {
+        const { counts, sumSeconds } = readStageCounts(this.stageReader.window(data, body, body + bodyLength));
+        this.stages.answer.add(counts, sumSeconds);
+      } catch (error) {
+        this.options.log(`order-entry: gateway ${this.currentIndex} sent stage counts this thread cannot read: ${(error as Error).message}`);
+      }
       return;
     }
     this.stages.inbound.observe((this.turnStartedMs - view.getFloat64(offset + 9, true)) / 1000);
