@@ -25,14 +25,16 @@ export interface RunningServer {
 }
 
 /** What the engine thread is started with, from the process configuration. */
-export function engineThreadSetup(config: ServerConfig, consumerOffset: number): RemoteNodeOptions['setup'] {
+export function engineThreadSetup(config: ServerConfig): RemoteNodeOptions['setup'] {
   return {
     dataDir: config.dataDir,
     engineConfig: config.engine,
     snapshotEveryCommands: config.snapshotEveryCommands,
     fsync: config.fsync,
     marketLimits: { ...DEFAULT_MARKET_LIMITS, candlesPerResolution: config.candlesInMemory },
-    consumerOffset,
+    // Recovery starts from the newest snapshot whatever the reporting store's offset: the store writes the
+    // commands it missed before that snapshot from the journal itself (reporting/catch-up.ts).
+    consumerOffset: Number.MAX_SAFE_INTEGER,
     commandRingBytes: 4 * 1024 * 1024,
     orderEntry: {
       host: config.host, port: config.orderEntry.port, threads: config.orderEntry.threads, ringBytes: config.orderEntry.ringBytes,
@@ -49,7 +51,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
   // In a worker thread: the database's work (PGlite's runs synchronously) stays off the engine's thread.
   const store = await openReportingStoreInWorker({
     databaseUrl: config.databaseUrl, dataDir: config.dataDir, symbols: config.engine.instruments.map((i) => i.symbol), log,
-    threadNice: config.reportingNice, threadIdle: config.reportingIdle,
+    threadNice: config.reportingNice, threadIdle: config.reportingIdle, journal: { dataDir: config.dataDir, engineConfig: config.engine },
   });
   const reporting = await ReportingConsumer.open(store, {
     maxBatchCommands: 2_000,
@@ -68,7 +70,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
   // The engine, the sequencer, the journal and the binary order entry with its gateway threads run on the
   // engine thread; this thread serves HTTP and the WebSocket from read models fed by the released stream.
   const node = await RemoteNode.start({
-    setup: engineThreadSetup(config, reporting.offset),
+    setup: engineThreadSetup(config),
     consumers: [reporting.onRelease],
     stages: metrics.stageSeconds,
     log,
@@ -78,6 +80,8 @@ export async function startServer(config: ServerConfig, log: (message: string) =
       process.exit(1);
     },
   });
+  // The stream began after the engine's snapshot: commands before it that the store lacks come from the journal.
+  reporting.deliveredThrough(node.lastSequence);
   node.setJournalBatchHook((records, _bytes, fsyncMicros) => {
     metrics.batchRecords.observe(records);
     metrics.fsyncSeconds.observe(fsyncMicros / 1e6);

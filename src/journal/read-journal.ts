@@ -27,10 +27,13 @@ export interface ReadJournalResult {
   stopped: boolean;
 }
 
-/** Calls onRecord for every intact record from the start of the journal, in order; returning false stops. */
+/**
+ * Calls onRecord for every intact record from the start of the journal, in order; returning false stops,
+ * and returning a promise holds the read until it settles (its value then counts: false stops).
+ */
 export async function readJournal(
   dir: string,
-  onRecord: (record: RecoveredRecord, progress: ReadProgress) => boolean | void,
+  onRecord: (record: RecoveredRecord, progress: ReadProgress) => boolean | void | Promise<boolean | void>,
 ): Promise<ReadJournalResult> {
   const files = await listSegmentFiles(dir);
   // Measured up front, so the zeros are read once: the scans below take where they start from here.

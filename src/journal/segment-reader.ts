@@ -58,8 +58,9 @@ export interface ScanOptions {
   zeroTailFromBytes?: number;
   /** Called for each intact record with sequence > afterSequence, with the file offset just past it. The payload
    *  is a view into a read buffer that is never reused, so it stays valid after the callback (and keeps that
-   *  chunk alive while it is referenced). Returning false stops the scan after this record. */
-  onRecord?: (sequence: number, payload: Uint8Array, endOffsetBytes: number) => boolean | void;
+   *  chunk alive while it is referenced). Returning false stops the scan after this record; returning a
+   *  promise holds the scan until it settles (a reader that writes what it read somewhere slower). */
+  onRecord?: (sequence: number, payload: Uint8Array, endOffsetBytes: number) => boolean | void | Promise<boolean | void>;
   afterSequence?: number;
 }
 
@@ -126,9 +127,10 @@ export async function scanSegment(options: ScanOptions): Promise<SegmentScan> {
       if (at < 0) at = await reader.load(offset, RECORD_HEADER_BYTES + payloadBytes);
       if (!recordCrcMatches(reader.buffer, at, payloadBytes)) return stop('crc-mismatch', found, payloadBytes, recordEnd);
       if (found !== expected) return stop('sequence-mismatch', found, payloadBytes, recordEnd);
-      const wanted = options.onRecord && found > afterSequence
+      let wanted = options.onRecord && found > afterSequence
         ? options.onRecord(found, reader.buffer.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + payloadBytes), recordEnd)
         : true;
+      if (wanted instanceof Promise) wanted = await wanted;
       records++;
       expected++;
       offset = recordEnd;

@@ -14,7 +14,11 @@ export interface EngineThreadSetup {
   fsync: boolean;
   segmentBytes?: number;
   marketLimits: MarketLimits;
-  /** The lowest offset of the API thread's consumers (reporting): recovery releases everything after it. */
+  /**
+   * Recovery starts from a snapshot no newer than this (the lowest offset of the API thread's consumers that
+   * cannot fill a gap themselves); Number.MAX_SAFE_INTEGER: the newest. The server's reporting store writes
+   * what it missed from the journal (reporting/catch-up.ts), so the server passes the latter.
+   */
   consumerOffset: number;
   /** The released stream's ring (the engine thread writes, the API thread reads). */
   stream: RingBuffers;

@@ -24,7 +24,7 @@ export interface RemoteNodeOptions {
   streamBytes?: number;
   /**
    * Listeners that must see every released command from the start, recovery's replay included (the
-   * reporting consumer, whose offset is setup.consumerOffset).
+   * reporting consumer: everything after the snapshot recovery starts from, see setup.consumerOffset).
    */
   consumers?: Array<ReleasedConsumer>;
   log: (message: string) => void;

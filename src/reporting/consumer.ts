@@ -13,6 +13,14 @@ export interface OffsetStore {
   write(batch: readonly Released[]): Promise<void>;
   /** The same, for a batch encoded by ReleasedBatchWriter (a store behind a worker takes these). */
   writeEncoded?(batch: ArrayBuffer): Promise<void>;
+  /** Writes the commands after its offset through `throughSequence` from the journal; resolves with its new offset. */
+  catchUp?(throughSequence: number): Promise<number>;
+  /** Ends a catch-up in progress after its batch in flight. */
+  stopCatchUp?(): Promise<void>;
+}
+
+function firstSequenceOf(batch: SealedBatch): number {
+  return batch.lastSequence - batch.count + 1;
 }
 
 /** A batch closed for writing: encoded (when the store takes encoded batches), or its commands as objects. */
@@ -86,6 +94,8 @@ export class ReportingConsumer {
   private waiters: Array<{ sequence: number; resolve: (done: boolean) => void }> = [];
   /** The newest sequence handed to the queue. */
   private enqueuedThrough: number;
+  /** Commands through here will not come down the stream (deliveredThrough): the store writes any it lacks from the journal. */
+  private gapThrough = 0;
   private stopped = false;
 
   private constructor(private readonly store: OffsetStore, public writtenThrough: number, private readonly options: ConsumerOptions) {
@@ -99,7 +109,7 @@ export class ReportingConsumer {
     return new ReportingConsumer(store, await store.offset(), options);
   }
 
-  /** The offset to give the node: recovery must release everything after it. */
+  /** The last command the store holds (where it was at open, then as it writes). */
   get offset(): number {
     return this.writtenThrough;
   }
@@ -115,6 +125,9 @@ export class ReportingConsumer {
    */
   readonly onRelease = (released: Released, encoded?: Uint8Array): void => {
     if (this.stopped || released.command.sequence <= this.enqueuedThrough) return;
+    // A batch holds consecutive commands only: commands missing before one (the engine started from a
+    // snapshot newer than the store) are written from the journal before it (drain).
+    if (released.command.sequence !== this.enqueuedThrough + 1) this.seal();
     if (this.encoder && encoded) this.encoder.addEncoded(released.command.sequence, encoded);
     else if (this.encoder) this.encoder.add(released);
     else this.openItems.push(copyReleased(released)); // kept past the call: the sequencer reuses what it lends
@@ -124,6 +137,19 @@ export class ReportingConsumer {
     if (this.openCount >= this.options.maxBatchCommands) this.seal();
     this.draining ??= this.drain().finally(() => (this.draining = null));
   };
+
+  /**
+   * Every command through `sequence` that the stream will ever bring has been given to onRelease (the node
+   * has recovered: what came before its snapshot never comes). Any the store lacks are written from the
+   * journal, even if no command follows.
+   */
+  deliveredThrough(sequence: number): void {
+    if (this.stopped || sequence <= this.enqueuedThrough) return;
+    this.seal();
+    this.gapThrough = sequence;
+    this.enqueuedThrough = sequence;
+    this.draining ??= this.drain().finally(() => (this.draining = null));
+  }
 
   private seal(): void {
     if (this.openCount === 0) return;
@@ -154,32 +180,37 @@ export class ReportingConsumer {
 
   private async drain(): Promise<void> {
     let delayMs = this.options.retryDelayMs;
-    while ((this.sealed.length > 0 || this.openCount > 0) && !this.stopped) {
-      if (this.sealed.length === 0) {
+    while ((this.sealed.length > 0 || this.openCount > 0 || this.writtenThrough < this.gapThrough) && !this.stopped) {
+      if (this.sealed.length === 0 && this.openCount > 0) {
         // Less than a full batch: let more gather, then write what there is.
         await new Promise((resolve) => setTimeout(resolve, this.options.batchDelayMs ?? 50));
         this.seal();
       }
-      // Two batches in flight: the store prepares the next while the database commits the previous
-      // (writes apply in call order, and a failed one fails those after it).
       const startedNs = process.hrtime.bigint();
-      const results = await Promise.allSettled(this.sealed.first(2).map((batch) => this.writeBatch(batch)));
+      const next = this.sealed.first(2);
+      // Commands the stream never brought, before the next batch (or through gapThrough when none is queued).
+      const missingThrough = next.length > 0 ? firstSequenceOf(next[0]) - 1 : this.gapThrough;
+      if (missingThrough > this.writtenThrough) {
+        if (!(await this.catchUp(missingThrough, startedNs))) {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          delayMs = Math.min(delayMs * 2, 30_000);
+        }
+        continue;
+      }
+      if (next.length === 0) continue;
+      // Two batches in flight: the store prepares the next while the database commits the previous
+      // (writes apply in call order, and a failed one fails those after it). Not across a gap.
+      if (next.length === 2 && firstSequenceOf(next[1]) !== next[0].lastSequence + 1) next.pop();
+      const results = await Promise.allSettled(next.map((batch) => this.writeBatch(batch)));
       let written = 0;
       let batches = 0;
       for (const result of results) {
         if (result.status === 'rejected') break;
         written += result.value.count;
         batches++;
-        this.writtenThrough = result.value.lastSequence;
       }
       this.sealed.drop(batches);
-      if (written > 0) {
-        const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
-        this.options.onBatch?.(written, seconds);
-        const ready = this.waiters.filter((w) => w.sequence <= this.writtenThrough);
-        this.waiters = this.waiters.filter((w) => w.sequence > this.writtenThrough);
-        for (const waiter of ready) waiter.resolve(true);
-      }
+      if (written > 0) this.advanced(next[batches - 1].lastSequence, written, startedNs);
       const failed = results.find((result) => result.status === 'rejected');
       if (failed) {
         const error = failed.reason as Error;
@@ -204,6 +235,40 @@ export class ReportingConsumer {
     }
   }
 
+  /** The store holds everything through `sequence` now: metrics, and whoever waits for it. */
+  private advanced(sequence: number, commands: number, startedNs: bigint): void {
+    this.writtenThrough = sequence;
+    this.options.onBatch?.(commands, Number(process.hrtime.bigint() - startedNs) / 1e9);
+    const ready = this.waiters.filter((w) => w.sequence <= this.writtenThrough);
+    this.waiters = this.waiters.filter((w) => w.sequence > this.writtenThrough);
+    for (const waiter of ready) waiter.resolve(true);
+  }
+
+  /**
+   * Commands after the store's offset through `throughSequence` never came down the stream (the engine
+   * started from a snapshot newer than the store): the store writes them from the journal. False when it
+   * failed and is worth another try; a store that cannot catch up stops the consumer, as a gap would.
+   */
+  private async catchUp(throughSequence: number, startedNs: bigint): Promise<boolean> {
+    const from = this.writtenThrough + 1;
+    if (!this.store.catchUp) {
+      this.options.log(`reporting: STOPPED: commands ${from}..${throughSequence} are not in the store, and this store cannot write them from the journal; restart the exchange`);
+      this.stopped = true;
+      return true;
+    }
+    this.options.log(`reporting: commands ${from}..${throughSequence} came before the engine's snapshot, not down the stream; writing them from the journal`);
+    try {
+      const offset = await this.store.catchUp(throughSequence);
+      if (offset > this.writtenThrough) this.advanced(offset, offset - this.writtenThrough, startedNs);
+      if (offset >= throughSequence || this.stopped) return true;
+      this.options.log(`reporting: writing from the journal ended at ${offset}, short of ${throughSequence}; retrying`);
+      return false;
+    } catch (error) {
+      this.options.log(`reporting: writing from the journal failed (${(error as Error).message}); retrying, ${this.lag} commands behind`);
+      return false;
+    }
+  }
+
   /**
    * Writes what is queued for up to `graceMs`, then stops after the batch in flight and takes no more.
    * A store far behind (a long burst on a small machine) would otherwise hold a shutdown for minutes, past
@@ -219,6 +284,7 @@ export class ReportingConsumer {
       clearTimeout(timer);
     }
     this.stopped = true;
+    if (this.draining) await this.store.stopCatchUp?.();
     while (this.draining) await this.draining;
     if (this.lag > 0) this.options.log(`reporting: stopped ${this.lag} commands behind; the next start writes them from the journal`);
     this.sealed.close();

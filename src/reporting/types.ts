@@ -165,6 +165,14 @@ export interface ReportingStore {
   write(batch: readonly Released[]): Promise<void>;
   /** write() of a batch encoded by ReleasedBatchWriter; offered by the store behind a worker thread. */
   writeEncoded?(batch: ArrayBuffer): Promise<void>;
+  /**
+   * Writes the commands after the offset through `throughSequence` from the engine's journal (catch-up.ts),
+   * and resolves with the new offset (less when stopCatchUp() was called); offered by the store behind a
+   * worker thread that was given the journal's whereabouts.
+   */
+  catchUp?(throughSequence: number): Promise<number>;
+  /** Ends a catch-up in progress after its batch in flight. */
+  stopCatchUp?(): Promise<void>;
   /** The account's executions, newest first. */
   executions(q: ExecutionQuery): Promise<ExecutionRow[]>;
   /** The account's executions with startMs <= time < endMs, oldest first: the trade history report. */

@@ -3,6 +3,7 @@
 // order. Started by openReportingStoreInWorker.
 import { parentPort, workerData } from 'node:worker_threads';
 import { nameThisThread, setThisThreadIdle, setThisThreadNice } from '../ops/thread-priority.ts';
+import { catchUpFromJournal } from './catch-up.ts';
 import { decodeReleasedBatch } from './released-batch.ts';
 import { openReportingStore } from './store.ts';
 import type { ReportingStore } from './types.ts';
@@ -10,7 +11,7 @@ import type { WorkerStoreOptions } from './worker-store.ts';
 import type { WorkerCall, WorkerReady, WorkerReply } from './worker-protocol.ts';
 
 const port = parentPort!;
-const { threadNice = 0, threadIdle = false, ...options } = workerData as Omit<WorkerStoreOptions, 'log'>;
+const { threadNice = 0, threadIdle = false, journal, ...options } = workerData as Omit<WorkerStoreOptions, 'log'>;
 nameThisThread('exch-reporting');
 // Reporting lags by design: at a lower priority it takes the cores only when order entry leaves them idle.
 if (threadNice > 0 && !setThisThreadNice(threadNice)) port.postMessage({ log: `reporting: could not lower the worker thread's priority (nice ${threadNice})` });
@@ -25,12 +26,35 @@ try {
   process.exit(1);
 }
 
+// A catch-up runs beside the queue, not in it: it takes seconds to minutes, and queries must not wait for
+// it. The consumer sends no write while it runs; close waits for it.
+let catchUpStopRequested = false;
+let catchingUp: Promise<unknown> = Promise.resolve();
+
+function catchUp(call: WorkerCall): void {
+  const log = (message: string): void => port.postMessage({ log: message });
+  if (!journal) {
+    port.postMessage({ id: call.id, ok: false, name: 'Error', message: 'this store was not given the journal' } satisfies WorkerReply);
+    return;
+  }
+  catchUpStopRequested = false;
+  catchingUp = catchUpFromJournal(store, journal, call.args[0] as number, { maxBatchCommands: 2_000, log, stopRequested: () => catchUpStopRequested })
+    .then((value): WorkerReply => ({ id: call.id, ok: true, value }), (error: Error): WorkerReply => ({ id: call.id, ok: false, name: error.name, message: error.message }))
+    .then((reply) => port.postMessage(reply));
+}
+
 let queue = Promise.resolve();
 port.on('message', (call: WorkerCall) => {
+  if (call.method === 'catchUp') return catchUp(call);
+  if (call.method === 'stopCatchUp' || call.method === 'close') catchUpStopRequested = true;
   queue = queue.then(async () => {
+    if (call.method === 'close') await catchingUp;
     let reply: WorkerReply;
     try {
-      if (call.method === 'writeEncoded') {
+      if (call.method === 'stopCatchUp') {
+        await catchingUp;
+        reply = { id: call.id, ok: true, value: undefined };
+      } else if (call.method === 'writeEncoded') {
         reply = { id: call.id, ok: true, value: await store.write(decodeReleasedBatch(call.args[0] as ArrayBuffer)) };
       } else {
         const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method];

@@ -5,6 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../ops/index.ts';
 import type { Released } from '../sequencer/index.ts';
 import { encodeReleasedBatch } from './released-batch.ts';
+import type { JournalSource } from './catch-up.ts';
 import type { ReportingStore, ReportingStoreOptions } from './types.ts';
 import type { WorkerCall, WorkerReady, WorkerReply } from './worker-protocol.ts';
 
@@ -13,6 +14,8 @@ export interface WorkerStoreOptions extends ReportingStoreOptions {
   threadNice?: number;
   /** Put the worker thread in SCHED_IDLE (Linux, through chrt): see setThisThreadIdle. */
   threadIdle?: boolean;
+  /** The engine's journal: with it the store offers catchUp (catch-up.ts), run on the worker thread. */
+  journal?: JournalSource;
 }
 
 export async function openReportingStoreInWorker(options: WorkerStoreOptions): Promise<ReportingStore> {
@@ -58,10 +61,10 @@ export async function openReportingStoreInWorker(options: WorkerStoreOptions): P
       worker.postMessage({ id, method, args } satisfies WorkerCall);
     });
   };
-  return proxyStore(ready.backend, call, worker);
+  return proxyStore(ready.backend, call, worker, options.journal !== undefined);
 }
 
-function proxyStore(backend: 'pglite' | 'postgres', call: (method: string, args: unknown[]) => Promise<unknown>, worker: Worker): ReportingStore {
+function proxyStore(backend: 'pglite' | 'postgres', call: (method: string, args: unknown[]) => Promise<unknown>, worker: Worker, catchesUp: boolean): ReportingStore {
   const remote = <K extends keyof ReportingStore>(method: K) =>
     ((...args: unknown[]) => call(method, args)) as unknown as ReportingStore[K];
   return {
@@ -71,6 +74,7 @@ function proxyStore(backend: 'pglite' | 'postgres', call: (method: string, args:
     // structured clone of thousands of objects. Not transferred: a failed write is retried with it.
     write: ((batch: readonly Released[]) => call('writeEncoded', [encodeReleasedBatch(batch)])) as ReportingStore['write'],
     writeEncoded: (batch: ArrayBuffer) => call('writeEncoded', [batch]) as Promise<void>,
+    ...(catchesUp ? { catchUp: remote('catchUp'), stopCatchUp: remote('stopCatchUp') } : {}),
     executions: remote('executions'),
     trades: remote('trades'),
     statement: remote('statement'),

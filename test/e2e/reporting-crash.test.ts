@@ -9,8 +9,8 @@
 // reporting sequence > 0 (at least where the store was known to be before the burst); once it has caught up, what the store serves must equal what the engine's events
 // imply: every execution listed once (no duplicates), each order's executions add up to its filledQuantity
 // (no gaps), two executions per trade, every order's audit trail complete, and reconciliation (ledger vs
-// engine wallets) finds no difference. One seed in two snapshots often, so recovery must pick a snapshot no
-// newer than the store's offset.
+// engine wallets) finds no difference. One seed in two snapshots often: the engine recovers from its newest
+// snapshot, often past the store's offset, and the store must write the commands between from the journal.
 //
 // Reproduce with REPORTING_CRASH_SEED=<printed base seed>; REPORTING_CRASH_SEEDS=<n> runs n seeds (default 3).
 import assert from 'node:assert/strict';
@@ -249,6 +249,8 @@ async function checkStore(client: Client, accounts: Account[]): Promise<Summary>
 
 describe(`reporting consumer: kill -9 mid-batch, restart, no duplicates and no gaps (${DEFAULT_BACKEND})`, () => {
   const caughtUpAfterRestart: number[] = [];
+  /** Per seed whose restart found the store behind the engine's snapshot: commands written from the journal. */
+  const fromJournalAfterRestart: number[] = [];
   const maxLags: number[] = [];
 
   for (let i = 0; i < SEED_COUNT; i++) {
@@ -323,16 +325,25 @@ describe(`reporting consumer: kill -9 mid-batch, restart, no duplicates and no g
         const engineSequence = Number(recovered[2]);
         assert.ok(reportingSequence <= engineSequence, `the store (${reportingSequence}) cannot be ahead of the journal (${engineSequence})`);
         const snapshot = /recovery: loaded snapshot at sequence (\d+)/.exec(output);
-        if (snapshot) assert.ok(Number(snapshot[1]) <= reportingSequence, `recovery used snapshot ${snapshot[1]}, newer than the store's offset ${reportingSequence}`);
         caughtUpAfterRestart.push(engineSequence - reportingSequence);
         maxLags.push(maxLag);
 
         const summary = await checkStore(server.client, accounts);
         phase('checks');
+        // The engine recovers from its newest snapshot whatever the store's offset; the commands between
+        // the two never come down the stream, and the store writes them from the journal itself.
+        const fromJournal = snapshot && Number(snapshot[1]) > reportingSequence;
+        if (fromJournal) {
+          fromJournalAfterRestart.push(Number(snapshot[1]) - reportingSequence);
+          const after = server.output();
+          assert.ok(after.includes(`reporting: commands ${reportingSequence + 1}..${snapshot[1]} came before the engine's snapshot, not down the stream; writing them from the journal`), after);
+          assert.match(after, new RegExp(`reporting: wrote ${Number(snapshot[1]) - reportingSequence} commands \\(${reportingSequence + 1}\\.\\.${snapshot[1]}\\) from the journal`));
+        }
         t.diagnostic(`seed ${seed}: ${stats.sent} requests sent (${stats.acknowledged} acknowledged, ${stats.cutOff} cut off; ` +
           `statuses ${JSON.stringify(stats.statuses)}), killed after ${killAfterMs} ms (+ ${killedAtMs - killAfterMs} ms waiting for a lag); lag gauge max ${maxLag}, last read before the kill ${lastLag}; ` +
           `restart: store resumed at sequence ${reportingSequence}, engine at ${engineSequence} ` +
-          `(${engineSequence - reportingSequence} commands to catch up)${snapshot ? `, from snapshot ${snapshot[1]}` : ', journal only'}; ` +
+          `(${engineSequence - reportingSequence} commands to catch up)${snapshot ? `, engine from snapshot ${snapshot[1]}` : ', engine from the journal only'}` +
+          `${fromJournal ? ` (the store wrote ${Number(snapshot[1]) - reportingSequence} from the journal)` : ''}; ` +
           `checked ${summary.orders} orders and audit trails, ${summary.executions} executions, ${summary.trades} trades; ${phases.join(', ')}`);
         assert.equal(await server.stop('SIGTERM'), 0, `SIGTERM should exit 0:\n${server.output()}`);
         if (i === 0) {
@@ -358,8 +369,56 @@ describe(`reporting consumer: kill -9 mid-batch, restart, no duplicates and no g
     });
   }
 
+  test('a store far behind the engine\'s newest snapshot (kept slow on purpose) writes the commands between from the journal', { timeout: 90_000 }, async (t: TestContext) => {
+    const seed = BASE_SEED + 1000;
+    const rng = new Rng(seed);
+    // The store rests 99 ms for each ms it writes, so it falls hundreds of commands behind at once.
+    let server = await startServer({ env: { ...SERVER_ENV, EXCHANGE_SNAPSHOT_EVERY: '100', EXCHANGE_REPORTING_DUTY_PERCENT: '1' } });
+    try {
+      const client = server.client;
+      const symbols = await client.publicGet('/v1/symbols');
+      const reference = new Map<string, number>((symbols.body.symbols as Json[]).map((s) => [s.symbol as string, cents(s.referencePrice)]));
+      const accounts: Account[] = [];
+      for (let a = 0; a < ACCOUNTS; a++) {
+        const account = await client.createAccount(`behind-${seed}-${a}`);
+        await client.deposit(account, 'USD', '10000000.00');
+        for (const symbol of SYMBOLS) await client.deposit(account, symbol, '100000');
+        accounts.push(account);
+      }
+      const stop = { stopped: false };
+      const load = burst(client, accounts, reference, rng, 1_200, stop);
+      let lag = 0;
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && lag < 400) {
+        lag = (await reportingLag(client)) ?? 0;
+        await sleep(20);
+      }
+      assert.ok(lag >= 400, `the store never fell 400 commands behind (lag ${lag})`);
+      await server.kill9();
+      stop.stopped = true;
+      await load;
+
+      server = await server.restart({ env: { EXCHANGE_REPORTING_DUTY_PERCENT: '100' } });
+      const output = server.output();
+      const stored = Number(/reporting: \w+\b[^\n]*, at sequence (\d+)/.exec(output)?.[1]);
+      const snapshot = Number(/recovery: loaded snapshot at sequence (\d+)/.exec(output)?.[1]);
+      assert.ok(snapshot > stored + 100, `the engine should start from its newest snapshot, past the store's offset ${stored}:\n${output}`);
+      const summary = await checkStore(server.client, accounts);
+      const after = server.output();
+      assert.ok(after.includes(`reporting: commands ${stored + 1}..${snapshot} came before the engine's snapshot, not down the stream; writing them from the journal`), after);
+      const wrote = new RegExp(`reporting: wrote ${snapshot - stored} commands \\(${stored + 1}\\.\\.${snapshot}\\) from the journal in [0-9.]+ s, replaying (\\d+)`).exec(after);
+      assert.ok(wrote, after);
+      t.diagnostic(`seed ${seed}: store at ${stored}, engine from snapshot ${snapshot}; ${snapshot - stored} commands written from the journal ` +
+        `(replayed ${wrote[1]}); checked ${summary.orders} orders, ${summary.executions} executions, ${summary.trades} trades`);
+      assert.equal(await server.stop('SIGTERM'), 0, server.output());
+    } finally {
+      if (server.running) await server.kill9();
+    }
+  });
+
   test('at least one kill left the store behind the journal (the consumer was killed mid-batch); the lag gauge rose under load', (t) => {
-    t.diagnostic(`commands to catch up after each restart: ${caughtUpAfterRestart.join(', ')}; largest lag seen per seed: ${maxLags.join(', ')}`);
+    t.diagnostic(`commands to catch up after each restart: ${caughtUpAfterRestart.join(', ')}; of those written from the journal ` +
+      `(the store behind the engine's snapshot): ${fromJournalAfterRestart.join(', ') || 'none'}; largest lag seen per seed: ${maxLags.join(', ')}`);
     assert.ok(maxLags.length === 0 || maxLags.some((lag) => lag > 0), 'the lag gauge never left 0 under the load');
     assert.ok(caughtUpAfterRestart.length === 0 || caughtUpAfterRestart.some((n) => n > 0),
       'every kill found the store caught up: the crash never hit a batch in flight');

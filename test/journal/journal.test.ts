@@ -299,6 +299,27 @@ describe('journal preallocation', () => {
     });
   });
 
+  it('readJournal holds the read while a callback\'s promise is pending, and stops on its false', async () => {
+    await withTempDir(async (dir) => {
+      const journal = await Journal.open({ dir, segmentBytes: 1024 });
+      await appendFlushed(journal, 1, 60, 7);
+      await journal.close();
+      const seen: number[] = [];
+      let pending = 0;
+      const result = await readJournal(dir, async (record) => {
+        assert.equal(pending, 0, 'no record is given while an earlier one\'s promise is pending');
+        pending++;
+        seen.push(record.sequence);
+        await new Promise((resolve) => setImmediate(resolve));
+        pending--;
+        return record.sequence < 45;
+      });
+      assert.deepEqual(seen, Array.from({ length: 45 }, (_, i) => i + 1));
+      assert.equal(result.stopped, true);
+      assert.equal(result.lastSequence, 45);
+    });
+  });
+
   it('removes a leftover temp next-segment file at open, and never reads it as a segment', async () => {
     await withTempDir(async (dir) => {
       const segmentBytes = 4096;

@@ -8,19 +8,17 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { engineThreadSetup } from '../../src/cli/server.ts';
 import { loadConfig } from '../../src/cli/config.ts';
-import { CommandKind, type EngineEvent, EventKind, OrderType, Side, TimeInForce } from '../../src/engine/index.ts';
+import { CommandKind } from '../../src/engine/index.ts';
 import { ExchangeNode, type NodeApi } from '../../src/node/index.ts';
 import { RemoteNode } from '../../src/node/remote-node.ts';
-import { splitmix32 } from '../../src/ops/index.ts';
-import { systemClock, type UnstampedCommand } from '../../src/sequencer/index.ts';
+import { systemClock } from '../../src/sequencer/index.ts';
+import { trade } from './random-trading.ts';
 
-const ACCOUNTS = 4;
-const SYMBOLS = 3;
 const SNAPSHOT_EVERY = 150;
 
 function setupFor(dataDir: string): RemoteNodeSetup {
   const config = loadConfig({ EXCHANGE_DATA_DIR: dataDir, EXCHANGE_FSYNC: '0', HOST: '127.0.0.1', EXCHANGE_ORDER_ENTRY_PORT: '0', EXCHANGE_GATEWAY_THREADS: '1' });
-  return { ...engineThreadSetup(config, Number.MAX_SAFE_INTEGER), snapshotEveryCommands: SNAPSHOT_EVERY };
+  return { ...engineThreadSetup(config), snapshotEveryCommands: SNAPSHOT_EVERY };
 }
 type RemoteNodeSetup = ReturnType<typeof engineThreadSetup>;
 
@@ -49,52 +47,6 @@ function readModels(node: NodeApi): unknown {
     market: node.market.dump(),
     statuses: [...node.symbolStatuses()],
   };
-}
-
-/** Random trading: limit orders around each symbol's reference price, market orders, cancels and replaces, submitted in concurrent bursts. */
-async function trade(node: NodeApi, seed: number, commands: number): Promise<void> {
-  const random = splitmix32(seed);
-  const pick = (n: number): number => Math.floor(random() * n);
-  const accountIds: number[] = [];
-  for (let i = 0; i < ACCOUNTS; i++) {
-    const created = await node.submit({ kind: CommandKind.CreateAccount, name: `t${seed}-${i}`, apiKey: `key-${seed}-${i}`, apiSecret: 'secret' });
-    const event = created.events.find((e) => e.kind === EventKind.AccountCreated) as Extract<EngineEvent, { kind: typeof EventKind.AccountCreated }>;
-    accountIds.push(event.accountId);
-    await node.submit({ kind: CommandKind.Deposit, accountId: event.accountId, asset: 0, amount: 1_000_000_000, idempotencyKey: '' });
-    for (let s = 0; s < SYMBOLS; s++) await node.submit({ kind: CommandKind.Deposit, accountId: event.accountId, asset: s + 1, amount: 100_000, idempotencyKey: '' });
-  }
-  const open: Array<{ orderId: number; accountId: number }> = [];
-  let sent = 0;
-  while (sent < commands) {
-    const burst: Array<Promise<unknown>> = [];
-    for (let b = 1 + pick(20); b > 0 && sent < commands; b--, sent++) {
-      const accountId = accountIds[pick(ACCOUNTS)];
-      const symbolId = pick(SYMBOLS);
-      const reference = node.config.instruments[symbolId].referencePriceCents;
-      const roll = random();
-      let command: UnstampedCommand;
-      if (roll < 0.15 && open.length > 0) {
-        const target = open.splice(pick(open.length), 1)[0];
-        command = { kind: CommandKind.CancelOrder, accountId: target.accountId, orderId: target.orderId };
-      } else if (roll < 0.25 && open.length > 0) {
-        const target = open[pick(open.length)];
-        command = { kind: CommandKind.ReplaceOrder, accountId: target.accountId, orderId: target.orderId, quantity: 1 + pick(40), priceCents: reference - 50 + pick(100) };
-      } else {
-        const market = roll > 0.95;
-        command = {
-          kind: CommandKind.NewOrder, accountId, symbolId, side: pick(2) === 0 ? Side.Buy : Side.Sell,
-          orderType: market ? OrderType.Market : OrderType.Limit, priceCents: market ? 0 : reference - 50 + pick(100), quantity: 1 + pick(30),
-          timeInForce: market || roll > 0.85 ? TimeInForce.IOC : TimeInForce.GTC, postOnly: false, clientOrderId: `c${sent}`,
-        };
-      }
-      burst.push(node.submit(command).then((released) => {
-        for (const event of released.events) {
-          if (event.kind === EventKind.OrderAccepted) open.push({ orderId: event.orderId, accountId: released.command.kind === CommandKind.NewOrder ? released.command.accountId : 0 });
-        }
-      }));
-    }
-    await Promise.all(burst);
-  }
 }
 
 async function snapshotSequences(dataDir: string): Promise<number[]> {
