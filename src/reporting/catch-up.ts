@@ -21,6 +21,8 @@ export interface CatchUpOptions {
   log: (message: string) => void;
   /** Checked after each batch: true ends the catch-up there (the server is stopping). */
   stopRequested: () => boolean;
+  /** After each batch, with the store's new offset (the lag gauge and whoever waits for the store follow it). */
+  onProgress?: (offset: number) => void;
 }
 
 /** Writes every command after the store's offset through `throughSequence`; resolves with the store's new offset. */
@@ -37,6 +39,7 @@ export async function catchUpFromJournal(
     batch = [];
     await store.write(full);
     writtenThrough = full[full.length - 1].command.sequence;
+    options.onProgress?.(writtenThrough);
     return !options.stopRequested();
   };
   const replay = await replayReleased({ ...source, afterSequence, throughSequence, log: options.log }, (released) => {

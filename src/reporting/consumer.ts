@@ -13,8 +13,8 @@ export interface OffsetStore {
   write(batch: readonly Released[]): Promise<void>;
   /** The same, for a batch encoded by ReleasedBatchWriter (a store behind a worker takes these). */
   writeEncoded?(batch: ArrayBuffer): Promise<void>;
-  /** Writes the commands after its offset through `throughSequence` from the journal; resolves with its new offset. */
-  catchUp?(throughSequence: number): Promise<number>;
+  /** Writes the commands after its offset through `throughSequence` from the journal, telling `onProgress` its offset after each batch; resolves with its new offset. */
+  catchUp?(throughSequence: number, onProgress?: (offset: number) => void): Promise<number>;
   /** Ends a catch-up in progress after its batch in flight. */
   stopCatchUp?(): Promise<void>;
 }
@@ -237,8 +237,13 @@ export class ReportingConsumer {
 
   /** The store holds everything through `sequence` now: metrics, and whoever waits for it. */
   private advanced(sequence: number, commands: number, startedNs: bigint): void {
-    this.writtenThrough = sequence;
     this.options.onBatch?.(commands, Number(process.hrtime.bigint() - startedNs) / 1e9);
+    this.reached(sequence);
+  }
+
+  private reached(sequence: number): void {
+    if (sequence <= this.writtenThrough) return;
+    this.writtenThrough = sequence;
     const ready = this.waiters.filter((w) => w.sequence <= this.writtenThrough);
     this.waiters = this.waiters.filter((w) => w.sequence > this.writtenThrough);
     for (const waiter of ready) waiter.resolve(true);
@@ -257,9 +262,11 @@ export class ReportingConsumer {
       return true;
     }
     this.options.log(`reporting: commands ${from}..${throughSequence} came before the engine's snapshot, not down the stream; writing them from the journal`);
+    const before = this.writtenThrough;
     try {
-      const offset = await this.store.catchUp(throughSequence);
-      if (offset > this.writtenThrough) this.advanced(offset, offset - this.writtenThrough, startedNs);
+      // The lag gauge and the waiters follow each batch; the batch metrics get the catch-up as one.
+      const offset = await this.store.catchUp(throughSequence, (progress) => this.reached(progress));
+      if (offset > before) this.advanced(offset, offset - before, startedNs);
       if (offset >= throughSequence || this.stopped) return true;
       this.options.log(`reporting: writing from the journal ended at ${offset}, short of ${throughSequence}; retrying`);
       return false;

@@ -167,10 +167,10 @@ export interface ReportingStore {
   writeEncoded?(batch: ArrayBuffer): Promise<void>;
   /**
    * Writes the commands after the offset through `throughSequence` from the engine's journal (catch-up.ts),
-   * and resolves with the new offset (less when stopCatchUp() was called); offered by the store behind a
-   * worker thread that was given the journal's whereabouts.
+   * and resolves with the new offset (less when stopCatchUp() was called), telling `onProgress` the offset
+   * after each batch; offered by the store behind a worker thread that was given the journal's whereabouts.
    */
-  catchUp?(throughSequence: number): Promise<number>;
+  catchUp?(throughSequence: number, onProgress?: (offset: number) => void): Promise<number>;
   /** Ends a catch-up in progress after its batch in flight. */
   stopCatchUp?(): Promise<void>;
   /** The account's executions, newest first. */

@@ -8,7 +8,7 @@ import { decodeReleasedBatch } from './released-batch.ts';
 import { openReportingStore } from './store.ts';
 import type { ReportingStore } from './types.ts';
 import type { WorkerStoreOptions } from './worker-store.ts';
-import type { WorkerCall, WorkerReady, WorkerReply } from './worker-protocol.ts';
+import type { WorkerCall, WorkerProgress, WorkerReady, WorkerReply } from './worker-protocol.ts';
 
 const port = parentPort!;
 const { threadNice = 0, threadIdle = false, journal, ...options } = workerData as Omit<WorkerStoreOptions, 'log'>;
@@ -38,7 +38,8 @@ function catchUp(call: WorkerCall): void {
     return;
   }
   catchUpStopRequested = false;
-  catchingUp = catchUpFromJournal(store, journal, call.args[0] as number, { maxBatchCommands: 2_000, log, stopRequested: () => catchUpStopRequested })
+  const onProgress = (offset: number): void => port.postMessage({ id: call.id, progress: offset } satisfies WorkerProgress);
+  catchingUp = catchUpFromJournal(store, journal, call.args[0] as number, { maxBatchCommands: 2_000, log, stopRequested: () => catchUpStopRequested, onProgress })
     .then((value): WorkerReply => ({ id: call.id, ok: true, value }), (error: Error): WorkerReply => ({ id: call.id, ok: false, name: error.name, message: error.message }))
     .then((reply) => port.postMessage(reply));
 }

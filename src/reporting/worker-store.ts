@@ -7,7 +7,7 @@ import type { Released } from '../sequencer/index.ts';
 import { encodeReleasedBatch } from './released-batch.ts';
 import type { JournalSource } from './catch-up.ts';
 import type { ReportingStore, ReportingStoreOptions } from './types.ts';
-import type { WorkerCall, WorkerReady, WorkerReply } from './worker-protocol.ts';
+import type { WorkerCall, WorkerProgress, WorkerReady, WorkerReply } from './worker-protocol.ts';
 
 export interface WorkerStoreOptions extends ReportingStoreOptions {
   /** The worker thread's nice value (0 keeps the process's priority): see setThisThreadNice. */
@@ -21,16 +21,17 @@ export interface WorkerStoreOptions extends ReportingStoreOptions {
 export async function openReportingStoreInWorker(options: WorkerStoreOptions): Promise<ReportingStore> {
   const { log, ...rest } = options;
   const worker = startWorker(new URL('./worker-main.ts', import.meta.url), rest);
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; onProgress?: (offset: number) => void }>();
   let nextId = 1;
   let failure: Error | null = null;
 
   const ready = await new Promise<WorkerReady>((resolve, reject) => {
-    worker.on('message', (message: WorkerReady | WorkerReply | { log: string }) => {
+    worker.on('message', (message: WorkerReady | WorkerReply | WorkerProgress | { log: string }) => {
       if ('log' in message) return log?.(message.log);
       if ('ready' in message) return resolve(message);
       const call = pending.get(message.id);
       if (!call) return;
+      if ('progress' in message) return call.onProgress?.(message.progress);
       pending.delete(message.id);
       if (message.ok) call.resolve(message.value);
       else {
@@ -53,18 +54,20 @@ export async function openReportingStoreInWorker(options: WorkerStoreOptions): P
   });
   if (!ready.ready) throw new Error(`reporting store: ${ready.message}`);
 
-  const call = (method: string, args: unknown[]): Promise<unknown> => {
+  const call = (method: string, args: unknown[], onProgress?: (offset: number) => void): Promise<unknown> => {
     if (failure) return Promise.reject(failure);
     return new Promise((resolve, reject) => {
       const id = nextId++;
-      pending.set(id, { resolve, reject });
+      pending.set(id, { resolve, reject, onProgress });
       worker.postMessage({ id, method, args } satisfies WorkerCall);
     });
   };
   return proxyStore(ready.backend, call, worker, options.journal !== undefined);
 }
 
-function proxyStore(backend: 'pglite' | 'postgres', call: (method: string, args: unknown[]) => Promise<unknown>, worker: Worker, catchesUp: boolean): ReportingStore {
+type Call = (method: string, args: unknown[], onProgress?: (offset: number) => void) => Promise<unknown>;
+
+function proxyStore(backend: 'pglite' | 'postgres', call: Call, worker: Worker, catchesUp: boolean): ReportingStore {
   const remote = <K extends keyof ReportingStore>(method: K) =>
     ((...args: unknown[]) => call(method, args)) as unknown as ReportingStore[K];
   return {
@@ -74,7 +77,10 @@ function proxyStore(backend: 'pglite' | 'postgres', call: (method: string, args:
     // structured clone of thousands of objects. Not transferred: a failed write is retried with it.
     write: ((batch: readonly Released[]) => call('writeEncoded', [encodeReleasedBatch(batch)])) as ReportingStore['write'],
     writeEncoded: (batch: ArrayBuffer) => call('writeEncoded', [batch]) as Promise<void>,
-    ...(catchesUp ? { catchUp: remote('catchUp'), stopCatchUp: remote('stopCatchUp') } : {}),
+    ...(catchesUp ? {
+      catchUp: (throughSequence: number, onProgress?: (offset: number) => void) => call('catchUp', [throughSequence], onProgress) as Promise<number>,
+      stopCatchUp: remote('stopCatchUp'),
+    } : {}),
     executions: remote('executions'),
     trades: remote('trades'),
     statement: remote('statement'),

@@ -43,7 +43,7 @@ function storeAt(offset: number, options: { catchUpMs?: number; failures?: numbe
       for (const released of batch) take(released.command.sequence);
     },
     ...(options.canCatchUp === false ? {} : {
-      catchUp: async (through: number) => {
+      catchUp: async (through: number, onProgress?: (offset: number) => void) => {
         state.calls.push(`catchUp ${through}`);
         state.stopRequested = false;
         if (state.failures > 0) {
@@ -53,6 +53,7 @@ function storeAt(offset: number, options: { catchUpMs?: number; failures?: numbe
         while (state.offset < through && !state.stopRequested) {
           await new Promise((resolve) => setTimeout(resolve, options.catchUpMs ?? 0));
           for (let i = 0; i < 10 && state.offset < through; i++) take(state.offset + 1);
+          onProgress?.(state.offset);
         }
         return state.offset;
       },
@@ -96,6 +97,19 @@ describe('reporting consumer: commands before the engine\'s snapshot', { timeout
     assert.equal(await consumer.caughtUp(230, 5_000), true);
     assert.deepEqual(state.written, range(13, 230));
     assert.deepEqual(state.calls, ['catchUp 200', 'write 201..225', 'write 226..230']);
+    await consumer.close();
+  });
+
+  it('follows the store\'s offset batch by batch during a catch-up: the lag falls and waiters wake before it ends', async () => {
+    const { state, store } = storeAt(0, { catchUpMs: 2 });
+    const consumer = await ReportingConsumer.open(store, { maxBatchCommands: 25, batchDelayMs: 1, retryDelayMs: 1, log: () => {} });
+    consumer.deliveredThrough(3_000); // 300 batches of 2 ms or more
+    assert.equal(await consumer.caughtUp(50, 5_000), true);
+    assert.ok(state.offset < 3_000, `the catch-up had already ended (${state.offset}) when the waiter for 50 woke`);
+    const lagDuring = consumer.lag;
+    assert.ok(lagDuring < 3_000 - 40 && lagDuring > 0, `lag ${lagDuring} during the catch-up`);
+    assert.equal(await consumer.caughtUp(3_000, 10_000), true);
+    assert.equal(consumer.lag, 0);
     await consumer.close();
   });
 
