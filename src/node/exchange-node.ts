@@ -227,25 +227,19 @@ export class ExchangeNode implements NodeApi {
    * balances at that sequence (the reporting store reconciles against them once it has caught up).
    * Commands wait meanwhile: an admin operation, not a hot path.
    */
-  async withBalancesAtDurablePoint<T>(check: BalancesCheck<T>): Promise<T> {
-    this.sequencer.pause();
-    try {
-      while (this.sequencer.pendingCount > 0) await this.journal.flush();
-      return await check(this.engine.lastSequence, this.balancesNow());
-    } finally {
-      this.sequencer.resume();
-    }
+  withBalancesAtDurablePoint<T>(check: BalancesCheck<T>): Promise<T> {
+    return this.atDurablePoint(() => check(this.engine.lastSequence, this.balancesNow()));
   }
 
   /**
-   * Runs `capture` when every applied command is durable, holding new commands back meanwhile, so that
-   * what it reads describes exactly one durable sequence.
+   * Runs `capture` when every applied command is durable, holding new commands back meanwhile (until the
+   * promise it returns, if any, settles), so that what it reads describes exactly one durable sequence.
    */
-  private async atDurablePoint<T>(capture: () => T): Promise<T> {
+  private async atDurablePoint<T>(capture: () => T | Promise<T>): Promise<T> {
     this.sequencer.pause();
     try {
       while (this.sequencer.pendingCount > 0) await this.journal.flush();
-      return capture();
+      return await capture();
     } finally {
       this.sequencer.resume();
     }
