@@ -17,7 +17,7 @@ import {
 } from '../common/index.ts';
 import type { GatewaySettings } from '../http/context.ts';
 import { newBodyAjv, type NewOrderBody, newOrderCommand, type ReplaceBody, schemaError, validationFailure } from '../http/order-commands.ts';
-import { presentOrder } from '../http/presenters.ts';
+import { presentOrderJson } from '../http/presenters.ts';
 import { schemas } from '../http/schemas.ts';
 import type { SymbolTable } from '../http/symbols.ts';
 import { InboundKind, OutboundTarget } from './bus-records.ts';
@@ -207,7 +207,7 @@ export class HttpOrderEntry {
     }
     if (target === OutboundTarget.OrderState) {
       const duplicate = decodeOrderState(data, view, start, this.order);
-      this.send(waiting.response, waiting.route === 'new' && !duplicate ? 201 : 200, JSON.stringify(presentOrder(this.order, this.symbols)));
+      this.send(waiting.response, waiting.route === 'new' && !duplicate ? 201 : 200, presentOrderJson(this.order, this.symbols));
       return;
     }
     const frame = decodeServerFrame(data[start + 2], data, view, start + 3, view.getUint16(start, true) - 1);

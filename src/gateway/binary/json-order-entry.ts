@@ -12,7 +12,7 @@
 import type { WebSocket } from 'ws';
 import { ApiError, invalidArgument, parsePriceCents, type TokenBucketLimiter, toApiError } from '../common/index.ts';
 import { type NewOrderBody, newOrderCommand, schemaError } from '../http/order-commands.ts';
-import { presentOrder } from '../http/presenters.ts';
+import { presentOrderJson } from '../http/presenters.ts';
 import type { SymbolTable } from '../http/symbols.ts';
 import { AnswerQueue, type PendingAnswer } from '../ws/answer-queue.ts';
 import {
@@ -259,10 +259,9 @@ export class JsonOrderEntry {
     if (!request) return;
     if (target === OutboundTarget.OrderState) {
       const duplicate = decodeOrderState(data, view, start, this.order);
-      const order = presentOrder(this.order, this.symbols);
-      request.answer = Buffer.from(JSON.stringify(duplicate
-        ? { op: request.op, requestId: request.requestId, order, duplicate: true }
-        : { op: request.op, requestId: request.requestId, order }));
+      // JSON.stringify({ op, requestId, order, duplicate? }) with the order written directly (presentOrderJson).
+      request.answer = Buffer.from('{"op":' + JSON.stringify(request.op) + ',"requestId":' + JSON.stringify(request.requestId) +
+        ',"order":' + presentOrderJson(this.order, this.symbols) + (duplicate ? ',"duplicate":true}' : '}'));
     } else {
       const frame = decodeServerFrame(data[start + 2], data, view, start + 3, view.getUint16(start, true) - 1);
       if (request.op === 'auth') session.authPending--;
