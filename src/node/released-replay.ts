@@ -67,7 +67,6 @@ export async function replayReleased(
     releasedThrough = released.command.sequence;
     answer = onReleased(released);
   });
-  let replayed = 0;
   let expected = fromSnapshot + 1;
   let stopped = false;
   await readJournal(join(dataDir, 'journal'), (record) => {
@@ -77,7 +76,6 @@ export async function replayReleased(
     }
     expected++;
     sequencer.replay(decodeCommandFromBytes(record.payload));
-    replayed++;
     const given = answer;
     answer = undefined;
     const more = record.sequence < throughSequence;
@@ -93,5 +91,5 @@ export async function replayReleased(
   if (!stopped && releasedThrough < throughSequence) {
     throw new Error(`released replay: the journal ends at sequence ${expected - 1}, before ${throughSequence}`);
   }
-  return { fromSnapshot, replayed, releasedThrough };
+  return { fromSnapshot, replayed: expected - 1 - fromSnapshot, releasedThrough };
 }

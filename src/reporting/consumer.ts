@@ -135,7 +135,7 @@ export class ReportingConsumer {
     this.openLastSequence = released.command.sequence;
     this.enqueuedThrough = released.command.sequence;
     if (this.openCount >= this.options.maxBatchCommands) this.seal();
-    this.draining ??= this.drain().finally(() => (this.draining = null));
+    this.startDraining();
   };
 
   /**
@@ -148,6 +148,10 @@ export class ReportingConsumer {
     this.seal();
     this.gapThrough = sequence;
     this.enqueuedThrough = sequence;
+    this.startDraining();
+  }
+
+  private startDraining(): void {
     this.draining ??= this.drain().finally(() => (this.draining = null));
   }
 
