@@ -4,7 +4,7 @@
 //   [u32 LE payload length][u32 LE CRC-32 of (8 sequence bytes + payload)][u64 LE sequence][payload]
 // The sequence bytes sit right before the payload, so one CRC covers both and a record copied to the wrong
 // place (or a sequence rewritten) fails the check.
-import { copyBytes } from '../codec/binary.ts';
+import { ByteCopier } from '../codec/binary.ts';
 import { crc32, crc32Of } from './crc.ts';
 
 export const RECORD_HEADER_BYTES = 16;
@@ -35,6 +35,9 @@ export function recordBytes(payloadBytes: number): number {
   return RECORD_HEADER_BYTES + payloadBytes;
 }
 
+// The command's bytes into the journal's ring (on the engine thread: the same encoder buffer, the same ring).
+const payloadCopier = new ByteCopier();
+
 /**
  * Writes one record at `offset` of `target` (which must have room) and returns the offset after it. The
  * payload is the first `payloadBytes` of `payload` (all of it by default): the sequencer encodes every
@@ -57,7 +60,7 @@ export function writeUnsealedRecord(target: Buffer, offset: number, sequence: nu
   target.writeUInt32LE(payloadBytes, offset);
   target.writeUInt32LE(low, offset + 8);
   target.writeUInt32LE(high, offset + 12);
-  copyBytes(payload, 0, payloadBytes, target, offset + RECORD_HEADER_BYTES);
+  payloadCopier.copy(payload, 0, payloadBytes, target, offset + RECORD_HEADER_BYTES);
   return offset + RECORD_HEADER_BYTES + payloadBytes;
 }
 

@@ -14,7 +14,7 @@
 // difference: a NewOrder's clientOrderId is UTF-8 (REST allows any characters) where the wire's is ASCII.
 
 import type { SpscRing } from '../../bus/index.ts';
-import { copyBytes } from '../../codec/index.ts';
+import { ByteCopier } from '../../codec/index.ts';
 
 export const INBOUND_HEADER_BYTES = 17;
 export const OUTBOUND_HEADER_BYTES = 5;
@@ -50,6 +50,9 @@ export const OutboundTarget = {
   PublishedAt: 6,
 } as const;
 
+// The gateway thread's: its requests' bytes into the ring to the engine (a view per socket read, not per order).
+const inboundCopier = new ByteCopier();
+
 /**
  * Claims, fills and commits one gateway -> engine record (not published: the caller publishes once per
  * batch); false when the ring has no room now. The body is bytes [bodyOffset, bodyOffset + bodyLength) of
@@ -65,7 +68,7 @@ export function writeInboundRecord(
   ring.view.setUint32(at + 1, id, true);
   ring.view.setUint32(at + 5, accountId, true);
   ring.view.setFloat64(at + 9, receivedAtMs, true);
-  copyBytes(body, bodyOffset, bodyLength, data, at + INBOUND_HEADER_BYTES);
+  inboundCopier.copy(body, bodyOffset, bodyLength, data, at + INBOUND_HEADER_BYTES);
   ring.commit();
   return true;
 }

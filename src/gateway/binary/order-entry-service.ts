@@ -9,7 +9,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import { Backlog, Doorbell, type MessageHandler, SpscRing } from '../../bus/index.ts';
-import { BinaryReader, copyBytes } from '../../codec/index.ts';
+import { BinaryReader, ByteCopier } from '../../codec/index.ts';
 import {
   type CancelOrderCommand, CommandKind, type NewOrderCommand, type OrderType, type ReplaceOrderCommand, type Side, type TimeInForce,
 } from '../../engine/index.ts';
@@ -85,6 +85,7 @@ export class OrderEntryService {
   /** Sessions per account per gateway: accountId -> counts indexed by gateway. */
   private readonly sessions = new Map<number, number[]>();
   private readonly dirtyGateways = new Set<Gateway>();
+  private readonly copier = new ByteCopier();
   private running = true;
   private loop: Promise<void> = Promise.resolve();
   private readonly scratchLogin: LoginFrame = { timestampMs: 0, apiKey: '', signature: new Uint8Array(0) };
@@ -418,7 +419,7 @@ export class OrderEntryService {
     if (at < 0) return false;
     ring.data[at] = target;
     ring.view.setUint32(at + 1, id, true);
-    copyBytes(frames, framesOffset, frameBytes, ring.data, at + OUTBOUND_HEADER_BYTES);
+    this.copier.copy(frames, framesOffset, frameBytes, ring.data, at + OUTBOUND_HEADER_BYTES);
     ring.commit();
     return true;
   }
