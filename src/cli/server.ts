@@ -24,8 +24,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** What the engine thread is started with, from the process configuration. */
-export function engineThreadSetup(config: ServerConfig): RemoteNodeOptions['setup'] {
+/**
+ * What the engine thread is started with, from the process configuration and the reporting store's offset
+ * (the snapshot at or before it is kept for the store's catch-up; none is started with -1).
+ */
+export function engineThreadSetup(config: ServerConfig, reportingOffset = -1): RemoteNodeOptions['setup'] {
   return {
     dataDir: config.dataDir,
     engineConfig: config.engine,
@@ -35,6 +38,7 @@ export function engineThreadSetup(config: ServerConfig): RemoteNodeOptions['setu
     // Recovery starts from the newest snapshot whatever the reporting store's offset: the store writes the
     // commands it missed before that snapshot from the journal itself (reporting/catch-up.ts).
     consumerOffset: Number.MAX_SAFE_INTEGER,
+    keepSnapshotFor: reportingOffset,
     commandRingBytes: 4 * 1024 * 1024,
     orderEntry: {
       host: config.host, port: config.orderEntry.port, threads: config.orderEntry.threads, ringBytes: config.orderEntry.ringBytes,
@@ -70,7 +74,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
   // The engine, the sequencer, the journal and the binary order entry with its gateway threads run on the
   // engine thread; this thread serves HTTP and the WebSocket from read models fed by the released stream.
   const node = await RemoteNode.start({
-    setup: engineThreadSetup(config),
+    setup: engineThreadSetup(config, reporting.offset),
     consumers: [reporting.onRelease],
     stages: metrics.stageSeconds,
     log,
@@ -82,6 +86,15 @@ export async function startServer(config: ServerConfig, log: (message: string) =
   });
   // The stream began after the engine's snapshot: commands before it that the store lacks come from the journal.
   reporting.deliveredThrough(node.lastSequence);
+  // That catch-up replays from the newest snapshot at or before the store's offset: the engine thread keeps
+  // one (told once a second, when the store has moved; a stale offset only keeps an older snapshot).
+  let keptFor = reporting.offset;
+  const keepSnapshotForStore = setInterval(() => {
+    if (reporting.offset === keptFor) return;
+    keptFor = reporting.offset;
+    node.keepSnapshotFor(keptFor);
+  }, 1000);
+  keepSnapshotForStore.unref();
   node.setJournalBatchHook((records, _bytes, fsyncMicros) => {
     metrics.batchRecords.observe(records);
     metrics.fsyncSeconds.observe(fsyncMicros / 1e6);
@@ -118,6 +131,7 @@ export async function startServer(config: ServerConfig, log: (message: string) =
     orderEntryPorts: node.orderEntryPorts,
     adminTokenSource: source,
     close: () => (closing ??= (async () => {
+      clearInterval(keepSnapshotForStore);
       await app.close();
       await node.close();
       await reporting.close();

@@ -12,7 +12,10 @@ import { fsyncDirectory, isNotFound, writeAll } from './fs-util.ts';
 
 const MAGIC = Buffer.from('EXSNAP1\n', 'latin1');
 export const SNAPSHOT_HEADER_BYTES = MAGIC.length + 8 + 4 + 8; // 28
-/** Snapshots kept after a write: the newest and two fallbacks in case it turns out to be damaged. */
+/**
+ * Snapshots kept after a write: the newest and two fallbacks in case it turns out to be damaged (and, beside
+ * them, the one a lagging reader needs: see keepFor).
+ */
 export const SNAPSHOTS_KEPT = 3;
 const SNAPSHOT_SUFFIX = '.snap';
 const TEMP_SUFFIX = '.snap.tmp';
@@ -27,6 +30,7 @@ export interface Snapshot {
 export class SnapshotStore {
   // Writes run one at a time: pruning and temp-file cleanup assume no other write is half done.
   private writes: Promise<void> = Promise.resolve();
+  private keptFor = -1;
 
   constructor(private readonly dir: string, private readonly log: (message: string) => void = (message) => console.warn(message)) {}
 
@@ -40,6 +44,16 @@ export class SnapshotStore {
     const result = this.writes.then(() => this.writeNow(sequence, body));
     this.writes = result.catch(() => {});
     return result;
+  }
+
+  /**
+   * From the next write on, pruning also keeps the newest snapshot at or before `sequence`: the offset of a
+   * reader that lags (the reporting store, which rebuilds what it lacks by replaying the journal from such a
+   * snapshot, reporting/catch-up.ts). Without it, a store more than SNAPSHOTS_KEPT snapshots behind would
+   * replay from the journal's start. An offset that is stale (lower) only keeps an older snapshot.
+   */
+  keepFor(sequence: number): void {
+    this.keptFor = sequence;
   }
 
   /**
@@ -116,7 +130,9 @@ export class SnapshotStore {
 
   private async prune(): Promise<void> {
     const snapshots = await this.list();
-    const doomed = snapshots.slice(0, Math.max(0, snapshots.length - SNAPSHOTS_KEPT));
+    let keptForIndex = -1;
+    for (let i = 0; i < snapshots.length && snapshots[i].sequence <= this.keptFor; i++) keptForIndex = i;
+    const doomed = snapshots.slice(0, Math.max(0, snapshots.length - SNAPSHOTS_KEPT)).filter((_, i) => i !== keptForIndex);
     for (const { name } of doomed) await unlinkIfPresent(join(this.dir, name));
     if (doomed.length > 0) await fsyncDirectory(this.dir);
   }

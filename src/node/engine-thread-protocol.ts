@@ -20,6 +20,8 @@ export interface EngineThreadSetup {
    * what it missed from the journal (reporting/catch-up.ts), so the server passes the latter.
    */
   consumerOffset: number;
+  /** The reporting store's offset at start (ExchangeNode's keepSnapshotFor; keepSnapshotFor messages move it). */
+  keepSnapshotFor: number;
   /** The released stream's ring (the engine thread writes, the API thread reads). */
   stream: RingBuffers;
   /** ReleasedThrough's shared word. */
@@ -37,7 +39,9 @@ export type ToEngine =
   /** Lets new commands in again after the balancesAtDurablePoint call of that id. */
   | { type: 'resume'; id: number }
   /** The market view's dump at the sequence a MarketDump stream record asked for. */
-  | { type: 'marketDump'; sequence: number; market: SymbolMarketDump[] };
+  | { type: 'marketDump'; sequence: number; market: SymbolMarketDump[] }
+  /** The reporting store has written through `sequence`: keep the newest snapshot at or before it. */
+  | { type: 'keepSnapshotFor'; sequence: number };
 
 export type FromEngine =
   | { type: 'log'; message: string }

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       return new Promise((resolve) => marketDumps.set(sequence, resolve));
     },
     consumers: [{ offset: setup.consumerOffset, onRelease: stream.onRelease }],
+    keepSnapshotFor: setup.keepSnapshotFor,
     // Posted before the replay writes anything to the stream: the API thread restores, then reads it.
     onRecoveryStart: (snapshot) => post({ type: 'recovery', snapshot: snapshot && readModelsPart(snapshot) }),
   });
@@ -85,6 +86,10 @@ async function main(): Promise<void> {
     if (message.type === 'marketDump') {
       marketDumps.get(message.sequence)?.(message.market);
       marketDumps.delete(message.sequence);
+      return;
+    }
+    if (message.type === 'keepSnapshotFor') {
+      node.keepSnapshotFor(message.sequence);
       return;
     }
     if (message.type === 'resume') {

@@ -31,6 +31,12 @@ export interface NodeOptions {
    */
   consumers?: Array<{ offset: number; onRelease: (released: Released) => void }>;
   /**
+   * The offset of a reader that fills its gaps from the journal itself (the reporting store, fed through a
+   * consumer at Number.MAX_SAFE_INTEGER): the newest snapshot at or before it is kept, as for consumers'
+   * offsets. keepSnapshotFor() moves it as the reader advances.
+   */
+  keepSnapshotFor?: number;
+  /**
    * The market view and the wallets are kept elsewhere (the API thread's read models): this node keeps
    * neither, and a snapshot asks for the market view's dump at its sequence (which this call must request
    * before any later command is released to whoever keeps it).
@@ -96,6 +102,7 @@ export class ExchangeNode implements NodeApi {
       log(`recovery: WARNING the newest snapshot (sequence ${newest.sequence}) is past the journal's end (${this.journal.lastSequence}): ` +
         `commands ${this.journal.lastSequence + 1}..${newest.sequence} are lost; recovering from the journal`);
     }
+    this.snapshots.keepFor(Math.min(lowestConsumerOffset, this.options.keepSnapshotFor ?? Number.MAX_SAFE_INTEGER));
     const latest = await this.snapshots.latest(Math.min(lowestConsumerOffset, this.journal.lastSequence));
     let fromSequence = 0;
     if (latest) {
@@ -243,6 +250,11 @@ export class ExchangeNode implements NodeApi {
     } finally {
       this.sequencer.resume();
     }
+  }
+
+  /** Where the reader of options.keepSnapshotFor has got to: pruning keeps the newest snapshot at or before it. */
+  keepSnapshotFor(sequence: number): void {
+    this.snapshots.keepFor(sequence);
   }
 
   /** Writes a snapshot of the engine and the read models at one durable sequence. */

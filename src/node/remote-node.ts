@@ -200,6 +200,11 @@ export class RemoteNode implements NodeApi {
     await this.call('snapshot');
   }
 
+  /** The reporting store has written through `sequence`: the engine thread keeps a snapshot at or before it. */
+  keepSnapshotFor(sequence: number): void {
+    if (!this.closing) this.post({ type: 'keepSnapshotFor', sequence });
+  }
+
   async withBalancesAtDurablePoint<T>(check: BalancesCheck<T>): Promise<T> {
     const id = this.nextCallId++;
     const { sequence, balances } = await this.call('balancesAtDurablePoint', id) as { sequence: number; balances: Parameters<BalancesCheck<T>>[1] };

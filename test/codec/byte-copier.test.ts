@@ -32,12 +32,12 @@ describe('ByteCopier', () => {
         let previousTarget: Uint8Array | null = null;
         for (const spec of copies) {
           const source = arrayOn(spec.source.backing, spec.source.offset, spec.source.length, spec.source.seed);
-          const target = spec.sameTarget && previousTarget ? previousTarget : arrayOn(spec.target.backing, spec.target.offset, spec.target.length, spec.target.seed);
+          const target: Uint8Array = spec.sameTarget && previousTarget ? previousTarget : arrayOn(spec.target.backing, spec.target.offset, spec.target.length, spec.target.seed);
           previousTarget = target;
           const length = Math.min(spec.length % 701, source.length, target.length);
           const from = spec.from % (source.length - length + 1);
           const at = spec.at % (target.length - length + 1);
-          const expected = Uint8Array.from(target);
+          const expected: Uint8Array = Uint8Array.from(target);
           expected.set(source.subarray(from, from + length), at);
           copier.copy(source, from, length, target, at);
           assert.deepEqual(Uint8Array.from(target), expected);

@@ -369,7 +369,7 @@ describe(`reporting consumer: kill -9 mid-batch, restart, no duplicates and no g
     });
   }
 
-  test('a store far behind the engine\'s newest snapshot (kept slow on purpose) writes the commands between from the journal', { timeout: 90_000 }, async (t: TestContext) => {
+  test('a store far behind the engine\'s newest snapshot (kept slow on purpose) writes the commands between from the journal, replaying from the snapshot kept for it', { timeout: 120_000 }, async (t: TestContext) => {
     const seed = BASE_SEED + 1000;
     const rng = new Rng(seed);
     // The store rests 99 ms for each ms it writes, so it falls hundreds of commands behind at once.
@@ -385,15 +385,22 @@ describe(`reporting consumer: kill -9 mid-batch, restart, no duplicates and no g
         for (const symbol of SYMBOLS) await client.deposit(account, symbol, '100000');
         accounts.push(account);
       }
+      // First the store gets past a snapshot or two, and the server tells the engine thread where it is
+      // (once a second): that snapshot must survive the ones the burst below brings.
+      await burst(client, accounts, reference, rng, 150, { stopped: false });
+      const caughtUpBy = Date.now() + 30_000;
+      while (Date.now() < caughtUpBy && (await reportingLag(client)) !== 0) await sleep(50);
+      assert.equal(await reportingLag(client), 0, 'the store did not catch up before the burst');
+      await sleep(1_500);
       const stop = { stopped: false };
-      const load = burst(client, accounts, reference, rng, 1_200, stop);
+      const load = burst(client, accounts, reference, rng, 3_000, stop);
       let lag = 0;
       const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && lag < 400) {
+      while (Date.now() < deadline && lag < 600) {
         lag = (await reportingLag(client)) ?? 0;
         await sleep(20);
       }
-      assert.ok(lag >= 400, `the store never fell 400 commands behind (lag ${lag})`);
+      assert.ok(lag >= 600, `the store never fell 600 commands behind (lag ${lag})`);
       await server.kill9();
       stop.stopped = true;
       await load;
@@ -402,14 +409,18 @@ describe(`reporting consumer: kill -9 mid-batch, restart, no duplicates and no g
       const output = server.output();
       const stored = Number(/reporting: \w+\b[^\n]*, at sequence (\d+)/.exec(output)?.[1]);
       const snapshot = Number(/recovery: loaded snapshot at sequence (\d+)/.exec(output)?.[1]);
-      assert.ok(snapshot > stored + 100, `the engine should start from its newest snapshot, past the store's offset ${stored}:\n${output}`);
+      assert.ok(snapshot > stored + 300, `the engine should start from its newest snapshot, well past the store's offset ${stored}:\n${output}`);
       const summary = await checkStore(server.client, accounts);
       const after = server.output();
       assert.ok(after.includes(`reporting: commands ${stored + 1}..${snapshot} came before the engine's snapshot, not down the stream; writing them from the journal`), after);
-      const wrote = new RegExp(`reporting: wrote ${snapshot - stored} commands \\(${stored + 1}\\.\\.${snapshot}\\) from the journal in [0-9.]+ s, replaying (\\d+)`).exec(after);
+      const wrote = new RegExp(`reporting: wrote ${snapshot - stored} commands \\(${stored + 1}\\.\\.${snapshot}\\) from the journal in [0-9.]+ s, replaying (\\d+) from (?:the snapshot at (\\d+)|the journal's start)`).exec(after);
       assert.ok(wrote, after);
+      // More than three snapshots were written after the store's offset: without the one kept for the store,
+      // the catch-up would replay from the journal's start.
+      const replayedFrom = Number(wrote[2] ?? 0);
+      assert.ok(replayedFrom > 0 && replayedFrom <= stored, `the catch-up should replay from a snapshot at or before the store's offset ${stored}, not from ${replayedFrom}:\n${after}`);
       t.diagnostic(`seed ${seed}: store at ${stored}, engine from snapshot ${snapshot}; ${snapshot - stored} commands written from the journal ` +
-        `(replayed ${wrote[1]}); checked ${summary.orders} orders, ${summary.executions} executions, ${summary.trades} trades`);
+        `(replayed ${wrote[1]} from the snapshot at ${replayedFrom}); checked ${summary.orders} orders, ${summary.executions} executions, ${summary.trades} trades`);
       assert.equal(await server.stop('SIGTERM'), 0, server.output());
     } finally {
       if (server.running) await server.kill9();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { open, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { SNAPSHOT_HEADER_BYTES, SnapshotStore } from '../../src/journal/index.ts';
 import { sameBytes, withTempDir } from './helpers.ts';
 
@@ -99,6 +100,34 @@ describe('snapshot store', () => {
       assert.equal(latest?.sequence, 5000);
       assert.ok(sameBytes(latest!.body, bodyFor(5)));
     });
+  });
+
+  it('also keeps the newest snapshot at or before a lagging reader\'s offset, for any writes and offsets', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.record({ advance: fc.integer({ min: 1, max: 500 }), keepFor: fc.option(fc.integer({ min: -1, max: 6000 })) }), { minLength: 1, maxLength: 9 }),
+      async (writes) => withTempDir(async (dir) => {
+        const store = new SnapshotStore(dir);
+        const written: number[] = [];
+        let keptFor = -1;
+        let sequence = 0;
+        for (const { advance, keepFor } of writes) {
+          if (keepFor !== null) store.keepFor((keptFor = keepFor));
+          sequence += advance;
+          await store.write(sequence, bodyFor(sequence, 16));
+          written.push(sequence);
+          // The model: the newest three, and the newest at or before the offset that pruning last saw.
+          const expected = new Set(written.slice(-3));
+          const forReader = written.filter((s) => s <= keptFor).at(-1);
+          if (forReader !== undefined) expected.add(forReader);
+          const onDisk = (await readdir(dir)).sort();
+          assert.deepEqual(onDisk, [...expected].sort((a, b) => a - b).map(snapName));
+          // What the reader's catch-up asks for is there.
+          if (forReader !== undefined) assert.equal((await store.latest(keptFor))?.sequence, forReader);
+          // What the model dropped stays dropped: the next write's pruning only looks at what is on disk.
+          written.splice(0, written.length, ...[...expected].sort((a, b) => a - b));
+        }
+      }),
+    ), { numRuns: 60 });
   });
 
   it('rejects a sequence that is not a non-negative integer', async () => {
