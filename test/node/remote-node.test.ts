@@ -113,4 +113,31 @@ describe('RemoteNode: the engine on its own thread, read models on the caller\'s
       }
     });
   }
+  it('keeps the snapshot at or before the offset the API thread tells it (the reporting store\'s) until told a newer one', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'remote-node-keep-'));
+    try {
+      const remote = await RemoteNode.start({
+        setup: { ...setupFor(dataDir), snapshotEveryCommands: 0 }, log: () => {},
+        onFatal: (error) => assert.fail(`engine thread failed: ${error.message}`),
+      });
+      const snapshotAfterTrading = async (seed: number): Promise<number> => {
+        await trade(remote, seed, 10);
+        await remote.snapshot();
+        return (await snapshotSequences(dataDir)).at(-1)!;
+      };
+      const first = await snapshotAfterTrading(21);
+      remote.keepSnapshotFor(first + 5); // posted before the next snapshot call, so the engine thread has it first
+      const later: number[] = [];
+      for (let i = 0; i < 4; i++) later.push(await snapshotAfterTrading(22 + i));
+      assert.deepEqual(await snapshotSequences(dataDir), [first, ...later.slice(-3)]);
+      // The store moves on to the oldest of the three: the first is let go of at the next write, and that one,
+      // no longer among the newest three, is kept.
+      remote.keepSnapshotFor(later[1]);
+      const newest = await snapshotAfterTrading(30);
+      assert.deepEqual(await snapshotSequences(dataDir), [...later.slice(1), newest]);
+      await remote.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });
