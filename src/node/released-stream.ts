@@ -16,7 +16,7 @@
 import type { SpscRing } from '../bus/index.ts';
 import { BinaryReader } from '../codec/index.ts';
 import { decodeReleased, encodeReleased, type Released } from '../sequencer/index.ts';
-import { epochNowMs, type LatencyBuckets, readStageCounts, type Stage, STAGES, writeStageCounts } from '../ops/stage-latency.ts';
+import { burstNowMs, type LatencyBuckets, readStageCounts, type Stage, STAGES, writeStageCounts } from '../ops/stage-latency.ts';
 import { RingRecordWriter } from './ring-record-writer.ts';
 
 export const StreamRecord = { Released: 1, Failed: 2, JournalBatch: 3, GcPauses: 4, MarketDump: 5, StageLatency: 6 } as const;
@@ -78,7 +78,7 @@ export class ReleasedStreamWriter {
     const requestId = this.requests.get(sequence) ?? 0;
     if (requestId !== 0) this.requests.delete(sequence);
     writer.u32(requestId);
-    writer.i64(Math.round(epochNowMs() * 1000));
+    writer.i64(Math.round(burstNowMs() * 1000));
     encodeReleased(released, writer);
     this.out.end();
     this.lastReleased = sequence;
@@ -134,7 +134,7 @@ export class ReleasedStreamWriter {
 export interface StreamHandlers {
   /**
    * `encoded`: the command's bytes as encodeReleased wrote them (a view of the ring, valid during the call);
-   * `releasedAtMs`: when the engine thread released it (epochNowMs).
+   * `releasedAtMs`: when the engine thread released it (burstNowMs: when its journal batch became durable).
    */
   released(requestId: number, released: Released, encoded: Uint8Array, releasedAtMs: number): void;
   failed(requestId: number, message: string): void;

@@ -17,6 +17,26 @@ export function epochNowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+let burstStartedMs = 0;
+const forgetBurst = (): void => {
+  burstStartedMs = 0;
+};
+
+/**
+ * epochNowMs() read once per synchronous run of this thread and shared by every call in it. The engine
+ * thread releases a journal batch in one run, and stamps each command's durable stage and release time with
+ * this: when the batch became durable, for all of its commands, instead of a clock read (about 100 ns here)
+ * per command, twice. A command late in a large burst is thereby stamped earlier than it was released (by up
+ * to the burst's work, a few ms at 100,000 orders/s), which counts against the stream stage, not for it.
+ */
+export function burstNowMs(): number {
+  if (burstStartedMs === 0) {
+    burstStartedMs = epochNowMs();
+    queueMicrotask(forgetBurst);
+  }
+  return burstStartedMs;
+}
+
 /** Observations of one stage since the last take(). */
 export class LatencyBuckets {
   /** Per bucket, not cumulative; the last counts everything above the last bound. */

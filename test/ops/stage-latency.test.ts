@@ -1,11 +1,11 @@
 // The stage histogram: bucket counts from another thread and values observed here add up, and the scrape
 // shows them as a Prometheus histogram (cumulative buckets, +Inf, sum, count) per stage; and the counts'
-// bytes, the one layout they cross threads in.
+// bytes, the one layout they cross threads in; and the clock read once per synchronous run.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BinaryReader, BinaryWriter, CodecError } from '../../src/codec/index.ts';
-import { LatencyBuckets, Metrics, readStageCounts, STAGE_BUCKETS_SECONDS, writeStageCounts } from '../../src/ops/index.ts';
+import { burstNowMs, epochNowMs, LatencyBuckets, Metrics, readStageCounts, STAGE_BUCKETS_SECONDS, writeStageCounts } from '../../src/ops/index.ts';
 
 function sample(text: string, line: string): number {
   const found = text.split('\n').find((l) => l.startsWith(line + ' '));
@@ -70,6 +70,22 @@ describe('stage latency', () => {
       assert.equal(received.count, expected.count);
       assert.ok(Math.abs(received.sumSeconds - expected.sumSeconds) <= 1e-6 + 1e-12 * expected.sumSeconds);
     }));
+  });
+
+  it('burstNowMs is read once per synchronous run: the same within it, read again after it', async () => {
+    const waitForClock = (afterMs: number): void => {
+      while (epochNowMs() < afterMs + 2); // the clock moves on inside the run
+    };
+    const first = burstNowMs();
+    waitForClock(first);
+    assert.equal(burstNowMs(), first);
+    await Promise.resolve();
+    const second = burstNowMs();
+    assert.ok(second >= first + 2, `a new run reads the clock again (${first} then ${second})`);
+    waitForClock(second);
+    assert.equal(burstNowMs(), second);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(burstNowMs() >= second + 2);
   });
 
   it('refuses counts with another bucket count or cut short', () => {

@@ -14,7 +14,7 @@ import {
   type CancelOrderCommand, CommandKind, type NewOrderCommand, type OrderType, type ReplaceOrderCommand, type Side, type TimeInForce,
 } from '../../engine/index.ts';
 import type { ExchangeNode } from '../../node/index.ts';
-import { epochNowMs, LatencyBuckets, readStageCounts } from '../../ops/stage-latency.ts';
+import { burstNowMs, epochNowMs, LatencyBuckets, readStageCounts } from '../../ops/stage-latency.ts';
 import { startWorker } from '../../ops/ts-worker.ts';
 import {
   ClientFrame, decodeCancel, decodeLogin, decodeNewOrder, decodeReplace, emptyCancel, emptyNewOrder, emptyReplace, ERROR_CODE_NUMBERS, FrameWriter,
@@ -364,7 +364,7 @@ export class OrderEntryService {
   private readonly onRelease = (released: Released): void => {
     const sequence = released.command.sequence;
     if (this.routes.take(sequence)) {
-      this.stages.durable.observe((epochNowMs() - this.routes.sequencedAtMs) / 1000);
+      this.stages.durable.observe(Math.max(0, burstNowMs() - this.routes.sequencedAtMs) / 1000);
       this.routeGateway = this.gateways[this.routes.gateway];
       this.routeConnection = this.routes.connectionId;
       if (this.routes.json) this.answers.answerWithOrder(released, this.sink);
