@@ -42,23 +42,26 @@ function describe(v: unknown): string {
   return `a value of type ${typeof v}`;
 }
 
+const EMPTY_ARRAY: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
 const EMPTY_VIEW: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
-
+/** Under this many bytes a byte loop is as quick as anything (and needs no view). */
+const COPY_BY_WORDS_BYTES = 64;
 /** Past this many bytes one set() with a subarray() view is quicker than copying four bytes at a time. */
 const COPY_BY_SET_BYTES = 512;
 
 /**
- * Copies byte ranges between arrays four bytes at a time, through DataViews over the arrays' buffers. It makes
- * a view when an array on a new buffer comes and keeps it for the next copies, so each call site keeps a
- * copier of its own (the same scratch buffer into the same ring: views made once, not per copy). Measured on
- * this VM: 19 ns for 48 bytes and 74 ns for 200, against 123 ns and 459 ns for a byte loop; set() with a
- * subarray() costs 70-110 ns and allocates a view per call, on the hot paths (the journal's records, the
- * answers to the gateways, the requests to the engine thread and the released stream each copy per order).
+ * Copies byte ranges between arrays: a byte loop for the few dozen bytes of a request or an answer, four
+ * bytes at a time through DataViews for a released command's hundreds, one set() past 512. It makes a view
+ * when a new array comes and keeps it for the next copies, so each call site keeps a copier of its own (the
+ * same scratch buffer into the same ring: views made once, not per copy); an array's `buffer` is read only
+ * then, since reading it costs about 70 ns here. `npm run bench:copy` measures the three ways; set() with a
+ * subarray() allocates a view per call, and these copies run per order (the journal's records, the answers
+ * to the gateways, the requests to the engine thread, the released stream).
  */
 export class ByteCopier {
-  private sourceBuffer: ArrayBufferLike | null = null;
+  private source = EMPTY_ARRAY;
   private sourceView = EMPTY_VIEW;
-  private targetBuffer: ArrayBufferLike | null = null;
+  private target = EMPTY_ARRAY;
   private targetView = EMPTY_VIEW;
 
   /** `length` bytes of `source` from `from` into `target` at `at`; a range past either array's end throws. */
@@ -66,24 +69,24 @@ export class ByteCopier {
     if (from < 0 || at < 0 || length < 0 || from + length > source.length || at + length > target.length) {
       throw new RangeError(`cannot copy ${length} bytes from ${from} of ${source.length} to ${at} of ${target.length}`);
     }
-    if (length > COPY_BY_SET_BYTES) {
-      target.set(source.subarray(from, from + length), at);
-      return;
-    }
-    if (source.buffer !== this.sourceBuffer) {
-      this.sourceBuffer = source.buffer;
-      this.sourceView = new DataView(source.buffer);
-    }
-    if (target.buffer !== this.targetBuffer) {
-      this.targetBuffer = target.buffer;
-      this.targetView = new DataView(target.buffer);
-    }
-    const sourceView = this.sourceView;
-    const targetView = this.targetView;
-    const sourceStart = source.byteOffset + from;
-    const targetStart = target.byteOffset + at;
     let i = 0;
-    for (const lastWord = length - 4; i <= lastWord; i += 4) targetView.setInt32(targetStart + i, sourceView.getInt32(sourceStart + i));
+    if (length >= COPY_BY_WORDS_BYTES) {
+      if (length > COPY_BY_SET_BYTES) {
+        target.set(source.subarray(from, from + length), at);
+        return;
+      }
+      if (source !== this.source) {
+        this.source = source;
+        this.sourceView = new DataView(source.buffer, source.byteOffset, source.byteLength);
+      }
+      if (target !== this.target) {
+        this.target = target;
+        this.targetView = new DataView(target.buffer, target.byteOffset, target.byteLength);
+      }
+      const sourceView = this.sourceView;
+      const targetView = this.targetView;
+      for (const lastWord = length - 4; i <= lastWord; i += 4) targetView.setInt32(at + i, sourceView.getInt32(from + i));
+    }
     for (; i < length; i++) target[at + i] = source[from + i];
   }
 }
