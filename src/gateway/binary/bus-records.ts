@@ -50,7 +50,8 @@ export const OutboundTarget = {
   PublishedAt: 6,
 } as const;
 
-// The gateway thread's: its requests' bytes into the ring to the engine (a view per socket read, not per order).
+// The gateway thread's: its requests' bytes into the ring to the engine (most are under 64 bytes, which a byte
+// loop copies; a longer one makes a view only when it comes from another array than the last one did).
 const inboundCopier = new ByteCopier();
 
 /**
