@@ -113,13 +113,14 @@ describe('RemoteNode: the engine on its own thread, read models on the caller\'s
       }
     });
   }
+
   it('keeps the snapshot at or before the offset the API thread tells it (the reporting store\'s) until told a newer one', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'remote-node-keep-'));
+    const remote = await RemoteNode.start({
+      setup: { ...setupFor(dataDir), snapshotEveryCommands: 0 }, log: () => {},
+      onFatal: (error) => assert.fail(`engine thread failed: ${error.message}`),
+    });
     try {
-      const remote = await RemoteNode.start({
-        setup: { ...setupFor(dataDir), snapshotEveryCommands: 0 }, log: () => {},
-        onFatal: (error) => assert.fail(`engine thread failed: ${error.message}`),
-      });
       const snapshotAfterTrading = async (seed: number): Promise<number> => {
         await trade(remote, seed, 10);
         await remote.snapshot();
@@ -135,8 +136,8 @@ describe('RemoteNode: the engine on its own thread, read models on the caller\'s
       remote.keepSnapshotFor(later[1]);
       const newest = await snapshotAfterTrading(30);
       assert.deepEqual(await snapshotSequences(dataDir), [...later.slice(1), newest]);
-      await remote.close();
     } finally {
+      await remote.close(); // a failed assertion must not leave the engine thread holding the test process
       await rm(dataDir, { recursive: true, force: true });
     }
   });
