@@ -35,6 +35,8 @@ export interface Config {
   cpuProf: boolean;
   keepData: boolean;
   mix: FlowMix;
+  /** Every ladder this many times; the final lines give each figure's median over the runs (medians.ts). */
+  runs: number;
 }
 
 const k = (n: number): number => n * 1000;
@@ -72,7 +74,9 @@ export const USAGE = `npm run bench -- [options]   (or: npm run exchange -- benc
   --skip-echo                   no echo servers (no ceiling_ratio)
   --json-endpoint order-entry   ws and http: /v1/ws and /v1/order on the order-entry port (gateway thread), or http (the HTTP port, engine thread)
   --cpu-prof                    server CPU profiles in bench/results/e2e-<transport>-cpuprof-<time>/
-  --keep-data                   keep the exchanges' data directories`;
+  --keep-data                   keep the exchanges' data directories
+  --runs 1                      repeat everything this many times (the transports in turn within each run); the final lines
+                                give each figure's median over the runs, each run's own lines are printed above them`;
 
 export function parseConfig(argv: string[]): Config {
   const perTransport = Object.fromEntries(TRANSPORTS.flatMap((t) => [
@@ -96,6 +100,7 @@ export function parseConfig(argv: string[]): Config {
       'json-endpoint': { type: 'string', default: 'order-entry' },
       'cpu-prof': { type: 'boolean', default: false },
       'keep-data': { type: 'boolean', default: false },
+      runs: { type: 'string', default: '1' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -109,6 +114,8 @@ export function parseConfig(argv: string[]): Config {
   const names = String(a.transports).split(',').map((s) => s.trim()).filter(Boolean);
   for (const name of names) if (!(TRANSPORTS as readonly string[]).includes(name)) throw new Error(`unknown transport ${name}: use ${TRANSPORTS.join(',')}`);
   const loadProcesses = Math.max(1, Number(a['load-processes']));
+  const runs = Number(a.runs);
+  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs ${String(a.runs)}: use a whole number of at least 1`);
   const jsonEndpoint = String(a['json-endpoint']);
   if (jsonEndpoint !== 'order-entry' && jsonEndpoint !== 'http') throw new Error(`--json-endpoint ${jsonEndpoint}: use order-entry or http`);
   const transports = (names as TransportName[]).map((name): TransportPlan => {
@@ -137,6 +144,7 @@ export function parseConfig(argv: string[]): Config {
     cpuProf: a['cpu-prof'] === true,
     keepData: a['keep-data'] === true,
     mix: E2E_MIX,
+    runs,
   };
 }
 
@@ -148,5 +156,5 @@ export function plannedMs(c: Config): number {
     total += 15_000 + c.warmupMs + t.rates.length * step;
     if (!c.skipEcho) total += 3_000 + c.warmupMs + t.echoRates.length * step;
   }
-  return total;
+  return total * c.runs;
 }

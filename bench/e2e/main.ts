@@ -20,8 +20,9 @@
 //      (binary 2 ms, ws and http 10 ms); else the highest answered at 95% (said so above the final lines).
 //      ceiling_ratio = its successes/s over the echo server's ceiling: the highest echo step answered at
 //      >= 95% of its target (the echo's throughput, whatever its p99).
-// Then writes bench/results/e2e-<time>.json (everything, with the per-second time series) and .html
-// (the plots), and ends with one line per transport:
+// With --runs N, steps 1-4 are done N times, the transports in turn within each run.
+// Then writes bench/results/e2e-<time>.json (everything, with the per-second time series, per run) and .html
+// (the plots), and ends with one line per transport, each figure the median over the runs (medians.ts):
 //   bench:e2e transport=<t> orders_per_s=<> p50_ms=<> p99_ms=<> p999_ms=<> ceiling_ratio=<> durable=yes
 import { runMain, startChild, stopChild } from '../common/children.ts';
 import { codeVersion } from '../common/code.ts';
@@ -33,6 +34,7 @@ import type { BenchAccount } from '../http/workload.ts';
 import { type Config, parseConfig, plannedMs, type TransportPlan } from './config.ts';
 import type { FlowSymbol } from './flow.ts';
 import { writeHtml } from './html.ts';
+import { finalLine, type RunFigures } from './medians.ts';
 import { Progress } from './progress.ts';
 import type { SecondSample, Target, TransportName } from './protocol.ts';
 import { ladder, Loads, type Row } from './run.ts';
@@ -70,7 +72,7 @@ interface TransportReport {
   sustained: Sustained;
   echoSustained: Sustained | null;
   ceilingRatio: number | null;
-  finalLine: string;
+  figures: RunFigures;
   tables: string[];
 }
 
@@ -193,9 +195,10 @@ async function runTransport(plan: TransportPlan): Promise<TransportReport> {
   // counts journal batches even with fsync off, so the mean time per batch must also look like a real
   // fdatasync (over 10 us; about 100 us on this disk) rather than the microsecond of a timer around nothing.
   const durable = serverMetrics.fsyncs > 0 && serverMetrics.fsyncSecondsTotal / serverMetrics.fsyncs > 10e-6;
-  const finalLine = `bench:e2e transport=${name} orders_per_s=${s ? Math.round(s.okPerSec) : 0} p50_ms=${s ? s.corrected.p50 : 0} ` +
-    `p99_ms=${s ? s.corrected.p99 : 0} p999_ms=${s ? s.corrected.p999 : 0} ceiling_ratio=${ceilingRatio === null ? 'na' : ceilingRatio.toFixed(2)} durable=${durable ? 'yes' : 'no'}`;
-  return { plan, exchange: rows, echo: echoRows, serverMetrics, durable, sustained, echoSustained, ceilingRatio, finalLine, tables };
+  const figures: RunFigures = {
+    ordersPerSecond: s ? s.okPerSec : 0, p50Ms: s ? s.corrected.p50 : 0, p99Ms: s ? s.corrected.p99 : 0, p999Ms: s ? s.corrected.p999 : 0, ceilingRatio, durable,
+  };
+  return { plan, exchange: rows, echo: echoRows, serverMetrics, durable, sustained, echoSustained, ceilingRatio, figures, tables };
 }
 
 function sustainedText(r: TransportReport): string {
@@ -230,27 +233,41 @@ async function main(): Promise<void> {
     `${config.warmupMs / 1000} s warm-up; symbols ${config.symbols.join(' ')}; mix ${Math.round(config.mix.cancel * 100)}% cancels, ` +
     `${Math.round(config.mix.cross * 100)}% crossing limit IOC, the rest passive limit GTC${config.quick ? ' (--quick)' : ''}`);
 
-  const reports: TransportReport[] = [];
+  const runs: TransportReport[][] = [];
   try {
-    for (const plan of config.transports) reports.push(await runTransport(plan));
+    for (let run = 1; run <= config.runs; run++) {
+      if (config.runs > 1) {
+        log('');
+        log(`=== run ${run} of ${config.runs}`);
+      }
+      const reports: TransportReport[] = [];
+      for (const plan of config.transports) reports.push(await runTransport(plan));
+      runs.push(reports);
+    }
   } finally {
     progress.stop();
   }
 
+  const runLabel = (run: number): string => (config.runs > 1 ? `run ${run + 1}: ` : '');
   log('');
   log('sustained (the highest step answered at >= 95% of its target with p99 within the bound: binary 2 ms, ws and http 10 ms):');
-  for (const r of reports) log(`  ${sustainedText(r)}`);
+  runs.forEach((reports, run) => {
+    for (const r of reports) log(`  ${runLabel(run)}${sustainedText(r)}`);
+  });
   log(`after: ${busyText()} (other work on this machine lowers every figure)`);
 
-  const finalLines = reports.map((r) => r.finalLine);
+  const runFinalLines = runs.map((reports) => reports.map((r) => finalLine(r.plan.name, [r.figures])));
+  const finalLines = config.transports.map((plan, i) => finalLine(plan.name, runs.map((reports) => reports[i].figures)));
   const file = saveResults('e2e', startedAt, {
     code, machine: machineAfter(m), config,
-    transports: Object.fromEntries(reports.map((r) => [r.plan.name, {
-      plan: r.plan, serverMetrics: r.serverMetrics, durable: r.durable,
-      sustained: brief(r.sustained.row), sustainedNote: r.sustained.note,
-      echoSustained: brief(r.echoSustained?.row ?? null), echoSustainedNote: r.echoSustained?.note ?? null, ceilingRatio: r.ceilingRatio,
-      exchange: r.exchange.map(forFile), echo: r.echo.map(forFile), finalLine: r.finalLine,
-    }])),
+    runs: runs.map((reports, run) => ({
+      transports: Object.fromEntries(reports.map((r, i) => [r.plan.name, {
+        plan: r.plan, serverMetrics: r.serverMetrics, durable: r.durable,
+        sustained: brief(r.sustained.row), sustainedNote: r.sustained.note,
+        echoSustained: brief(r.echoSustained?.row ?? null), echoSustainedNote: r.echoSustained?.note ?? null, ceilingRatio: r.ceilingRatio,
+        exchange: r.exchange.map(forFile), echo: r.echo.map(forFile), finalLine: runFinalLines[run][i],
+      }])),
+    })),
     finalLines,
   }, 'bench');
   const htmlFile = file.replace(/\.json$/, '.html');
@@ -261,18 +278,26 @@ async function main(): Promise<void> {
       'Latency per second (by arrival) from the intended send time to the first (durable) answer; the shaded bands are the recorded part of each step.',
     ],
     finalLines,
-    sections: reports.map((r) => ({
-      transport: r.plan.name,
+    sections: runs.flatMap((reports, run) => reports.map((r) => ({
+      transport: config.runs > 1 ? `${r.plan.name}, run ${run + 1} of ${config.runs}` : r.plan.name,
       ladders: [
         { title: `${r.plan.name}: exchange (fsync on)`, rows: r.exchange, boundMs: r.plan.p99BoundMs },
         ...(r.echo.length > 0 ? [{ title: `${r.plan.name}: echo ceiling`, rows: r.echo, boundMs: r.plan.p99BoundMs }] : []),
       ],
       tables: r.tables,
-    })),
+    }))),
   });
   console.log(`plot: ${htmlFile}`);
-  for (const r of reports) {
-    if (r.sustained.note) console.log(`note (${r.plan.name}): ${r.sustained.note}`);
+  runs.forEach((reports, run) => {
+    for (const r of reports) {
+      if (r.sustained.note) console.log(`note (${runLabel(run)}${r.plan.name}): ${r.sustained.note}`);
+    }
+  });
+  if (config.runs > 1) {
+    runFinalLines.forEach((lines, run) => {
+      for (const line of lines) console.log(`${runLabel(run)}${line}`);
+    });
+    console.log(`the median of each figure over the ${config.runs} runs:`);
   }
   for (const line of finalLines) console.log(line);
 }
