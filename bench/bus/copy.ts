@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ByteCopier } from '../../src/codec/index.ts';
+import { median } from '../engine/stats.ts';
 
 function argument(name: string, fallback: string): string {
   const prefix = `--${name}=`;
@@ -43,8 +44,6 @@ function time(copy: Copy, length: number): number {
   }
   return Number(process.hrtime.bigint() - started) / COPIES;
 }
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const way = argument('way', '');
 if (way !== '') {

@@ -2,6 +2,7 @@
 // lines give the median over the runs of each figure: on a 2-core VM one run's p99 moves two or three times
 // between runs minutes apart, so a single run says little. Each run's own final line is printed above them
 // and kept in the results file.
+import { median } from '../engine/stats.ts';
 
 /** One run's figures for one transport: its sustained step, and its ratio to the echo ceiling of that run. */
 export interface RunFigures {
@@ -12,14 +13,6 @@ export interface RunFigures {
   /** null when the run measured no ceiling (--skip-echo, or the echo answered no step). */
   ceilingRatio: number | null;
   durable: boolean;
-}
-
-/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /**

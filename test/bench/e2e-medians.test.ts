@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { finalLine, median, type RunFigures } from '../../bench/e2e/medians.ts';
+import { finalLine, type RunFigures } from '../../bench/e2e/medians.ts';
+import { median } from '../../bench/engine/stats.ts';
 
 const LINE = /^bench:e2e transport=(\w+) orders_per_s=(\d+) p50_ms=([\d.]+) p99_ms=([\d.]+) p999_ms=([\d.]+) ceiling_ratio=(na|[\d.]+) durable=(yes|no)$/;
 
