@@ -34,6 +34,7 @@ import type { BenchAccount } from '../http/workload.ts';
 import { type Config, parseConfig, plannedMs, type TransportPlan } from './config.ts';
 import type { FlowSymbol } from './flow.ts';
 import { writeHtml } from './html.ts';
+import { type Headroom, headroomAt, headroomText } from './headroom.ts';
 import { finalLine, type RunFigures } from './medians.ts';
 import { Progress } from './progress.ts';
 import type { SecondSample, Target, TransportName } from './protocol.ts';
@@ -72,6 +73,8 @@ interface TransportReport {
   sustained: Sustained;
   echoSustained: Sustained | null;
   ceilingRatio: number | null;
+  /** What the echo and the generator left of the machine at the issue's target (headroom.ts); null without an echo. */
+  headroom: Headroom | null;
   tables: string[];
 }
 
@@ -124,7 +127,7 @@ function tableStart(tables: string[], title: string): (row: Row) => void {
   };
 }
 
-async function runTransport(plan: TransportPlan): Promise<TransportReport> {
+async function runTransport(plan: TransportPlan, cores: number): Promise<TransportReport> {
   const tables: string[] = [];
   const name = plan.name;
   const shape = (name === 'http'
@@ -194,7 +197,8 @@ async function runTransport(plan: TransportPlan): Promise<TransportReport> {
   // counts journal batches even with fsync off, so the mean time per batch must also look like a real
   // fdatasync (over 10 us; about 100 us on this disk) rather than the microsecond of a timer around nothing.
   const durable = serverMetrics.fsyncs > 0 && serverMetrics.fsyncSecondsTotal / serverMetrics.fsyncs > 10e-6;
-  return { plan, exchange: rows, echo: echoRows, serverMetrics, durable, sustained, echoSustained, ceilingRatio, tables };
+  const headroom = headroomAt(name, echoRows, echoSustained?.row?.okPerSec ?? null, cores);
+  return { plan, exchange: rows, echo: echoRows, serverMetrics, durable, sustained, echoSustained, ceilingRatio, headroom, tables };
 }
 
 /** What the final line takes from a run's report: its sustained step, ratio and durability. */
@@ -246,7 +250,7 @@ async function main(): Promise<void> {
         log(`=== run ${run} of ${config.runs}`);
       }
       const reports: TransportReport[] = [];
-      for (const plan of config.transports) reports.push(await runTransport(plan));
+      for (const plan of config.transports) reports.push(await runTransport(plan, m.nproc));
       runs.push(reports);
     }
   } finally {
@@ -259,6 +263,12 @@ async function main(): Promise<void> {
   runs.forEach((reports, run) => {
     for (const r of reports) log(`  ${runLabel(run)}${sustainedText(r)}`);
   });
+  if (runs.some((reports) => reports.some((r) => r.headroom !== null))) {
+    log('headroom at the issue\'s targets: the echo server and the load generator alone, in the same run (bench/e2e/headroom.ts):');
+    runs.forEach((reports, run) => {
+      for (const r of reports) if (r.headroom !== null) log(`  ${runLabel(run)}${headroomText(r.plan.name, r.headroom, m.nproc)}`);
+    });
+  }
   log(`after: ${busyText()} (other work on this machine lowers every figure)`);
 
   const runFinalLines = runs.map((reports) => reports.map((r) => finalLine(r.plan.name, [figuresOf(r)])));
@@ -269,7 +279,7 @@ async function main(): Promise<void> {
       transports: Object.fromEntries(reports.map((r, i) => [r.plan.name, {
         plan: r.plan, serverMetrics: r.serverMetrics, durable: r.durable,
         sustained: brief(r.sustained.row), sustainedNote: r.sustained.note,
-        echoSustained: brief(r.echoSustained?.row ?? null), echoSustainedNote: r.echoSustained?.note ?? null, ceilingRatio: r.ceilingRatio,
+        echoSustained: brief(r.echoSustained?.row ?? null), echoSustainedNote: r.echoSustained?.note ?? null, ceilingRatio: r.ceilingRatio, headroom: r.headroom,
         exchange: r.exchange.map(forFile), echo: r.echo.map(forFile), finalLine: runFinalLines[run][i],
       }])),
     })),
