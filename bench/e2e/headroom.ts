@@ -18,7 +18,7 @@ export const TARGETS: Record<TransportName, { ordersPerSecond: number } | { shar
 export interface Headroom {
   /** The target rate, orders/s (for http: the share of the ceiling, as a rate). */
   targetPerSecond: number;
-  /** The echo's lowest step at or above the target rate that it kept up with (>= 95% answered); null if none. */
+  /** The echo's lowest step at or above the target rate that it kept up with (>= 95% answered); null if it kept up with none of those. */
   step: Pick<Row, 'rate' | 'serverCpuPercent' | 'clientCpuPercent'> & { p99Ms: number } | null;
   /** Cores the echo server and the generator used at that step, and what was left of the machine's. */
   usedCores: number | null;
@@ -27,7 +27,8 @@ export interface Headroom {
 
 /**
  * The headroom at a transport's target: `echoRows` is the echo's ladder, `ceilingPerSecond` its sustained
- * successes/s (for a target given as a share of it), `cores` the machine's. Null without a ceiling to go on.
+ * successes/s (for a target given as a share of it), `cores` the machine's. Null without a ceiling to go on,
+ * or when the echo's ladder has no step at or above the target.
  */
 export function headroomAt(transport: TransportName, echoRows: readonly Row[], ceilingPerSecond: number | null, cores: number): Headroom | null {
   const target = TARGETS[transport];
@@ -35,8 +36,10 @@ export function headroomAt(transport: TransportName, echoRows: readonly Row[], c
   if ('ordersPerSecond' in target) targetPerSecond = target.ordersPerSecond;
   else if (ceilingPerSecond !== null) targetPerSecond = Math.round(target.shareOfCeiling * ceilingPerSecond);
   else return null;
-  if (echoRows.length === 0) return null;
-  const kept = echoRows.filter((r) => r.rate >= targetPerSecond && r.answeredPerSec >= 0.95 * r.rate);
+  // A ladder that stopped below the target (--quick, or a short --*-echo-rates) says nothing about it.
+  const atTarget = echoRows.filter((r) => r.rate >= targetPerSecond);
+  if (atTarget.length === 0) return null;
+  const kept = atTarget.filter((r) => r.answeredPerSec >= 0.95 * r.rate);
   if (kept.length === 0) return { targetPerSecond, step: null, usedCores: null, leftCores: null };
   const row = kept.reduce((a, b) => (b.rate < a.rate ? b : a));
   const usedCores = (row.serverCpuPercent + row.clientCpuPercent) / 100;
@@ -50,7 +53,7 @@ export function headroomAt(transport: TransportName, echoRows: readonly Row[], c
 export function headroomText(transport: TransportName, h: Headroom, cores: number): string {
   const target = TARGETS[transport];
   const aim = 'ordersPerSecond' in target ? `${fmtInt(h.targetPerSecond)}/s` : `${Math.round(target.shareOfCeiling * 100)}% of the ceiling, ${fmtInt(h.targetPerSecond)}/s`;
-  if (h.step === null) return `${transport}: target ${aim}; the echo server kept up with no step at or above it`;
+  if (h.step === null) return `${transport}: target ${aim}; the echo server kept up with none of its steps at or above it`;
   const s = h.step;
   return `${transport}: target ${aim}; at the echo's ${fmtInt(s.rate)}/s step the echo server used ${s.serverCpuPercent.toFixed(0)}% and the generator ` +
     `${s.clientCpuPercent.toFixed(0)}% of a core, ${h.usedCores!.toFixed(2)} of ${cores} cores, at p99 ${fmtMs(s.p99Ms)} ms: ` +
