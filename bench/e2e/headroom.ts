@@ -27,14 +27,14 @@ export interface Headroom {
 
 /**
  * The headroom at a transport's target: `echoRows` is the echo's ladder, `ceilingPerSecond` its sustained
- * successes/s (for a target given as a share of it), `cores` the machine's. Null without a ceiling to go on,
- * or when the echo's ladder has no step at or above the target.
+ * successes/s (for a target given as a share of it), `cores` the machine's. Null without a ceiling to go on
+ * (none measured, or a ladder that never went past it), or when the echo's ladder has no step at or above the target.
  */
 export function headroomAt(transport: TransportName, echoRows: readonly Row[], ceilingPerSecond: number | null, cores: number): Headroom | null {
   const target = TARGETS[transport];
   let targetPerSecond: number;
   if ('ordersPerSecond' in target) targetPerSecond = target.ordersPerSecond;
-  else if (ceilingPerSecond !== null) targetPerSecond = Math.round(target.shareOfCeiling * ceilingPerSecond);
+  else if (ceilingPerSecond !== null && ceilingFound(echoRows, ceilingPerSecond)) targetPerSecond = Math.round(target.shareOfCeiling * ceilingPerSecond);
   else return null;
   // A ladder that stopped below the target (--quick, or a short --*-echo-rates) says nothing about it.
   const atTarget = echoRows.filter((r) => r.rate >= targetPerSecond);
@@ -48,6 +48,14 @@ export function headroomAt(transport: TransportName, echoRows: readonly Row[], c
     step: { rate: row.rate, serverCpuPercent: row.serverCpuPercent, clientCpuPercent: row.clientCpuPercent, p99Ms: row.corrected.p99 },
     usedCores, leftCores: Math.max(0, cores - usedCores),
   };
+}
+
+/**
+ * The echo's ladder went past its ceiling: some step above it was not kept up with. A ladder that kept up
+ * with every step (--quick) only found a floor, and a share of a floor is no target.
+ */
+function ceilingFound(echoRows: readonly Row[], ceilingPerSecond: number): boolean {
+  return echoRows.some((r) => r.rate > ceilingPerSecond && r.answeredPerSec < 0.95 * r.rate);
 }
 
 export function headroomText(transport: TransportName, h: Headroom, cores: number): string {

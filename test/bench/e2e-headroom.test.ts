@@ -33,12 +33,15 @@ test('headroom: the echo\'s lowest step at or above the target that it kept up w
 });
 
 test('headroom: http\'s target is a share of the ceiling of the same run; without a ceiling or an echo there is none', () => {
-  const rows = [step(15_000, 1, 78, 75, 4.2), step(20_000, 1, 87, 83, 11.4), step(25_000, 1, 96, 92, 78.5)];
+  const rows = [step(15_000, 1, 78, 75, 4.2), step(20_000, 1, 87, 83, 11.4), step(25_000, 1, 96, 92, 78.5), step(30_000, 0.86, 98, 94, 825)];
   const h = headroomAt('http', rows, 25_008, 2)!;
   assert.equal(h.targetPerSecond, 20_006);
   assert.equal(h.step!.rate, 25_000);
   assert.match(headroomText('http', h, 2), /^http: target 80% of the ceiling, 20,006\/s; at the echo's 25,000\/s step/);
   assert.equal(headroomAt('http', rows, null, 2), null);
+  // A ladder that kept up with every step (--quick: one step) found no ceiling, only a floor.
+  assert.equal(headroomAt('http', rows.slice(0, 3), 25_008, 2), null);
+  assert.equal(headroomAt('http', [step(2_000, 1, 15, 20, 1.5)], 2_000, 2), null);
   assert.equal(headroomAt('binary', [], null, 2), null);
 });
 
