@@ -4,7 +4,7 @@
 // load generator use at the target rate, and the echo's p99 there, show what the machine leaves for an
 // exchange's own work at that rate. Not a strict bound: the echo answers every read at once, where the
 // exchange answers a journal batch together, which can cost the generator less per order.
-import { fmtInt, fmtMs } from '../http/stats.ts';
+import { fmtInt, fmtMs, keptUp } from '../http/stats.ts';
 import type { TransportName } from './protocol.ts';
 import type { Row } from './run.ts';
 
@@ -18,11 +18,12 @@ export const TARGETS: Record<TransportName, { ordersPerSecond: number } | { shar
 export interface Headroom {
   /** The target rate, orders/s (for http: the share of the ceiling, as a rate). */
   targetPerSecond: number;
-  /** The echo's lowest step at or above the target rate that it kept up with (>= 95% answered); null if it kept up with none of those. */
-  step: Pick<Row, 'rate' | 'serverCpuPercent' | 'clientCpuPercent'> & { p99Ms: number } | null;
-  /** Cores the echo server and the generator used at that step, and what was left of the machine's. */
-  usedCores: number | null;
-  leftCores: number | null;
+  /**
+   * The echo's lowest step at or above the target rate that it kept up with (>= 95% answered), with the
+   * cores the echo server and the generator used there and what was left of the machine's; null if it kept
+   * up with none of those steps.
+   */
+  step: Pick<Row, 'rate' | 'serverCpuPercent' | 'clientCpuPercent'> & { p99Ms: number; usedCores: number; leftCores: number } | null;
 }
 
 /**
@@ -39,14 +40,16 @@ export function headroomAt(transport: TransportName, echoRows: readonly Row[], c
   // A ladder that stopped below the target (--quick, or a short --*-echo-rates) says nothing about it.
   const atTarget = echoRows.filter((r) => r.rate >= targetPerSecond);
   if (atTarget.length === 0) return null;
-  const kept = atTarget.filter((r) => r.answeredPerSec >= 0.95 * r.rate);
-  if (kept.length === 0) return { targetPerSecond, step: null, usedCores: null, leftCores: null };
+  const kept = atTarget.filter(keptUp);
+  if (kept.length === 0) return { targetPerSecond, step: null };
   const row = kept.reduce((a, b) => (b.rate < a.rate ? b : a));
   const usedCores = (row.serverCpuPercent + row.clientCpuPercent) / 100;
   return {
     targetPerSecond,
-    step: { rate: row.rate, serverCpuPercent: row.serverCpuPercent, clientCpuPercent: row.clientCpuPercent, p99Ms: row.corrected.p99 },
-    usedCores, leftCores: Math.max(0, cores - usedCores),
+    step: {
+      rate: row.rate, serverCpuPercent: row.serverCpuPercent, clientCpuPercent: row.clientCpuPercent, p99Ms: row.corrected.p99,
+      usedCores, leftCores: Math.max(0, cores - usedCores),
+    },
   };
 }
 
@@ -55,7 +58,7 @@ export function headroomAt(transport: TransportName, echoRows: readonly Row[], c
  * with every step (--quick) only found a floor, and a share of a floor is no target.
  */
 function ceilingFound(echoRows: readonly Row[], ceilingPerSecond: number): boolean {
-  return echoRows.some((r) => r.rate > ceilingPerSecond && r.answeredPerSec < 0.95 * r.rate);
+  return echoRows.some((r) => r.rate > ceilingPerSecond && !keptUp(r));
 }
 
 export function headroomText(transport: TransportName, h: Headroom, cores: number): string {
@@ -64,6 +67,6 @@ export function headroomText(transport: TransportName, h: Headroom, cores: numbe
   if (h.step === null) return `${transport}: target ${aim}; the echo server kept up with none of its steps at or above it`;
   const s = h.step;
   return `${transport}: target ${aim}; at the echo's ${fmtInt(s.rate)}/s step the echo server used ${s.serverCpuPercent.toFixed(0)}% and the generator ` +
-    `${s.clientCpuPercent.toFixed(0)}% of a core, ${h.usedCores!.toFixed(2)} of ${cores} cores, at p99 ${fmtMs(s.p99Ms)} ms: ` +
-    `${h.leftCores!.toFixed(2)} of a core left over`;
+    `${s.clientCpuPercent.toFixed(0)}% of a core, ${s.usedCores.toFixed(2)} of ${cores} cores, at p99 ${fmtMs(s.p99Ms)} ms: ` +
+    `${s.leftCores.toFixed(2)} of a core left over`;
 }

@@ -1,6 +1,6 @@
 // What the run prints: a table row per step, and the choice of each ladder's sustained step.
 import { errorsText } from '../common/report.ts';
-import { fmtInt, fmtMs, pad } from '../http/stats.ts';
+import { fmtInt, fmtMs, keptUp, pad } from '../http/stats.ts';
 import type { Stage } from '../../src/ops/stage-latency.ts';
 import type { Row } from './run.ts';
 
@@ -52,7 +52,7 @@ export interface Sustained {
  * step with the most successes. Each fallback says so in `note`.
  */
 export function sustainedStep(rows: Row[], boundMs: number): Sustained {
-  const kept = rows.filter((r) => r.answeredPerSec >= 0.95 * r.rate);
+  const kept = rows.filter(keptUp);
   const within = kept.filter((r) => r.corrected.p99 <= boundMs);
   if (within.length > 0) return { row: within.at(-1)!, note: '' };
   if (kept.length > 0) return { row: kept.at(-1)!, note: `no step kept p99 <= ${boundMs} ms: the highest step answered at 95% of its target` };

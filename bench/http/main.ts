@@ -30,7 +30,7 @@ import { benchSymbols, type Exchange, fundedAccount, logProfile, metricsText, me
 import { busyText, cpuSeconds, cpuStallMicros, machine, machineAfter } from '../common/machine.ts';
 import { errorsText, saveResults } from '../common/report.ts';
 import type { FromLoad, StepResult, ToLoad, TransportKind } from './protocol.ts';
-import { fmtInt, fmtMs, pad } from './stats.ts';
+import { fmtInt, fmtMs, keptUp, pad } from './stats.ts';
 import { type BenchAccount, type BenchSymbol, HTTP_MIX } from './workload.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
   await load.exit();
 
   // The sustained step: kept up (answered >= 95% of target) with p99 <= 10 ms; else the highest that kept up.
-  const reached = rows.filter((r) => r.answeredPerSec >= 0.95 * r.rate);
+  const reached = rows.filter(keptUp);
   const withinP99 = reached.filter((r) => r.corrected.p99 <= TARGET_P99_MS);
   let sustained = withinP99.at(-1) ?? reached.at(-1) ?? null;
   let note = '';
@@ -252,7 +252,7 @@ async function main(): Promise<void> {
     note = 'no step was answered at 95% of its target: reporting the step with the most 2xx answers';
   }
   // The ceiling: the highest rate the echo server answered at 95% of target (else its best step).
-  const echoKept = echoRows.filter((r) => r.answeredPerSec >= 0.95 * r.rate);
+  const echoKept = echoRows.filter(keptUp);
   const echoCeiling = (echoKept.length > 0 ? echoKept : echoRows).reduce((best, r) => Math.max(best, r.achievedPerSec), 0);
   const ourBest = rows.reduce((best, r) => Math.max(best, r.achievedPerSec), 0);
 

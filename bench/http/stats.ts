@@ -30,6 +30,11 @@ export function summarize(histogram: hdr.Histogram): LatencySummary {
   };
 }
 
+/** A ladder's step the server kept up with: it answered at least 95% of the step's target rate. */
+export function keptUp(step: { rate: number; answeredPerSec: number }): boolean {
+  return step.answeredPerSec >= 0.95 * step.rate;
+}
+
 export function fmtMs(value: number): string {
   if (value >= 100) return value.toFixed(0);
   if (value >= 10) return value.toFixed(1);
